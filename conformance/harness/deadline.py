@@ -1,0 +1,95 @@
+"""Calls with deadlines, and bounded polling.
+
+:func:`call` runs one operation of the implementation under test in a
+helper thread and waits for it with a deadline, so a hang becomes an
+ordinary :class:`Outcome` (``hung=True``) that the caller grades against a
+clause, inside the Hypothesis example, instead of a stuck test.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Tuple
+
+from conformance.harness import timing
+
+
+@dataclass
+class Outcome:
+    """What one call did: returned ``value``, raised ``error``, or never returned."""
+
+    what: str
+    value: Any = None
+    error: Optional[BaseException] = None
+    elapsed: float = 0.0
+    hung: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.hung and self.error is None
+
+    def describe(self) -> str:
+        if self.hung:
+            return f"{self.what} did not return within {self.elapsed:.2f}s"
+        if self.error is not None:
+            return f"{self.what} raised {type(self.error).__name__}({short(self.error)}) after {self.elapsed:.3f}s"
+        return f"{self.what} returned {short(self.value)} after {self.elapsed:.3f}s"
+
+
+def short(value: Any, limit: int = 80) -> str:
+    """A one-line, bounded repr for messages (large payloads as their size)."""
+    if isinstance(value, BaseException):
+        text = ", ".join(short(a, limit) for a in value.args)
+    elif isinstance(value, (bytes, bytearray)) and len(value) > 16:
+        text = f"<{len(value)} bytes {bytes(value[:8])!r}...>"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing.OPERATION_DEADLINE, **kwargs: Any) -> Outcome:
+    """Run ``fn(*args, **kwargs)`` with a deadline and report what happened.
+
+    The call runs in a daemon thread.  If it has not returned by the
+    deadline the thread is abandoned (closing the resource in teardown
+    releases it) and the outcome is ``hung``.
+    """
+    outcome = Outcome(what)
+    done = threading.Event()
+
+    def run():
+        start = time.monotonic()
+        try:
+            outcome.value = fn(*args, **kwargs)
+        except BaseException as exc:  # the implementation may raise anything
+            outcome.error = exc
+        outcome.elapsed = time.monotonic() - start
+        done.set()
+
+    started = time.monotonic()
+    threading.Thread(target=run, name=f"ipc-conformance: {what}", daemon=True).start()
+    if not done.wait(deadline):
+        outcome.hung = True
+        outcome.elapsed = time.monotonic() - started
+    return outcome
+
+
+def eventually(predicate: Callable[[], bool], deadline: float = timing.VISIBILITY_DEADLINE) -> Tuple[bool, float]:
+    """Poll ``predicate`` until it is true or ``deadline`` passes.
+
+    Returns ``(became_true, seconds_waited)``.  The pause between polls
+    starts at :data:`timing.POLL_FIRST` and doubles up to
+    :data:`timing.POLL_LONGEST`; it is a bounded poll of a condition that has
+    no signal to wait on (the feeder thread publishes silently), not a
+    synchronising sleep.
+    """
+    start = time.monotonic()
+    pause = timing.POLL_FIRST
+    while True:
+        if predicate():
+            return True, time.monotonic() - start
+        waited = time.monotonic() - start
+        if waited >= deadline:
+            return False, waited
+        time.sleep(min(pause, deadline - waited))  # bounded poll, see docstring
+        pause = min(pause * 2, timing.POLL_LONGEST)

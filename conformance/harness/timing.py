@@ -1,0 +1,52 @@
+"""Every timing tolerance the suite uses, in one place, in seconds.
+
+The suite never sleeps to synchronise.  It waits on a real signal with a
+deadline, or polls a condition with :func:`conformance.harness.deadline.eventually`.
+These constants bound those waits; scale them all with
+``IPC_CONFORMANCE_TIME_SCALE`` (for example ``2`` on a slow, shared runner).
+"""
+
+import os
+
+
+def _scale() -> float:
+    raw = os.environ.get("IPC_CONFORMANCE_TIME_SCALE", "1")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"IPC_CONFORMANCE_TIME_SCALE={raw!r} is not a number; use for example 2") from None
+    if value <= 0:
+        raise ValueError(f"IPC_CONFORMANCE_TIME_SCALE={raw!r} must be positive")
+    return value
+
+
+SCALE = _scale()
+
+#: A call that the spec says returns (data is there, a slot is free) must
+#: return within this; past it the call is reported as hung.
+OPERATION_DEADLINE = 5.0 * SCALE
+
+#: An item accepted by ``put`` must become visible to ``get_nowait``/``empty``
+#: within this (the docs' "infinitesimal delay" of the feeder thread).
+VISIBILITY_DEADLINE = 5.0 * SCALE
+
+#: "Returns at once": the upper bound for ``block=False`` and ``poll(0)``.
+IMMEDIATE = 0.5 * SCALE
+
+#: A timed wait may end this much before its timeout (clock granularity;
+#: CPython's semaphores time out against the realtime clock).
+TIMEOUT_EARLY = 0.01
+
+#: A timed wait must end within its timeout plus this.
+TIMEOUT_LATE = 2.0 * SCALE
+
+#: How long a call must stay blocked before the suite accepts that it blocks
+#: (used only where blocking is the expected outcome).
+STILL_BLOCKED = 0.05
+
+#: Joining a process: after this it is terminated, after as long again killed.
+JOIN_GRACE = 3.0 * SCALE
+
+#: First and longest interval between polls in ``eventually``.
+POLL_FIRST = 0.0005
+POLL_LONGEST = 0.02

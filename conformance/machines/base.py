@@ -1,0 +1,62 @@
+"""What every state machine in the suite shares.
+
+A machine is a :class:`hypothesis.stateful.RuleBasedStateMachine` that
+drives one primitive of the adapter under test and checks each observation
+against a pure model (:mod:`conformance.models`) through
+:mod:`conformance.verdict`.  Rules, preconditions and bundles depend only
+on the model and on what the test asked for, never on what a racing
+implementation answered, so generation is deterministic and failures
+shrink and replay.
+"""
+
+from typing import Any, Callable, List
+
+from hypothesis import settings
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+
+from conformance.harness.cleanup import dispose
+from conformance.harness.peer import Peer
+
+
+class ConformanceMachine(RuleBasedStateMachine):
+    """Base class: holds the adapter and releases every resource in teardown."""
+
+    def __init__(self, adapter):
+        super().__init__()
+        self.adapter = adapter
+        self._owned: List[Any] = []
+        self._peers: List[Peer] = []
+
+    def own(self, resource: Any) -> Any:
+        """Register ``resource`` (a queue, connection or pair) for disposal."""
+        self._owned.append(resource)
+        return resource
+
+    def start_peer(self, resource: Any, close_in_child=()) -> Peer:
+        """A peer process holding ``resource``, stopped in teardown."""
+        peer = Peer(self.adapter, resource, close_in_child)
+        self._peers.append(peer)
+        return peer
+
+    def teardown(self) -> None:
+        # Peers first: a peer blocked on a resource is released by stopping it.
+        for peer in self._peers:
+            peer.stop()
+        for resource in self._owned:
+            dispose(resource)
+
+
+def run(machine: Callable[[Any], ConformanceMachine], adapter, *, examples: float = 1.0, steps: float = 1.0) -> None:
+    """Run ``machine(adapter)`` under the active profile.
+
+    ``examples`` and ``steps`` scale the profile's ``max_examples`` and
+    ``stateful_step_count`` for machines whose steps are costly (for
+    example ones that start a peer process per example).
+    """
+    active = settings()
+    scaled = settings(
+        active,
+        max_examples=max(1, round(active.max_examples * examples)),
+        stateful_step_count=max(2, round(active.stateful_step_count * steps)),
+    )
+    run_state_machine_as_test(lambda: machine(adapter), settings=scaled)

@@ -1,0 +1,125 @@
+"""The pytest plugin: adapter selection, markers, skips and hygiene.
+
+Registered through the ``pytest11`` entry point, so installing
+ipc-conformance is enough to run ``pytest --pyargs conformance.suite``
+against any adapter from any repository.
+
+Options (each with an environment variable):
+
+``--ipc-adapter NAME|module:object`` (``IPC_CONFORMANCE_ADAPTER``)
+    the implementation under test; default ``stdlib``.
+``--ipc-profile dev|ci|thorough`` (``IPC_CONFORMANCE_PROFILE``)
+    the Hypothesis profile (see :mod:`conformance.profiles`).
+
+Markers:
+
+``@pytest.mark.spec("ID", ...)``
+    the clauses a test checks; unknown IDs are a collection error.  A test
+    whose clauses all lie outside the running Python version is skipped.
+``@pytest.mark.requires(Capability.X, ...)``
+    capabilities the test needs; a test the adapter cannot run is skipped
+    with a reason naming the missing capability.
+"""
+
+import os
+
+import pytest
+
+from conformance import profiles, registry, spec
+from conformance.adapter import AdapterError, Capability
+from conformance.harness.peer import reap
+
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("ipc-conformance")
+    group.addoption(
+        "--ipc-adapter",
+        default=None,
+        help=f"adapter under test: a registered name or package.module:object "
+        f"(env {registry.ENV_VAR}; default {registry.DEFAULT})",
+    )
+    group.addoption(
+        "--ipc-profile",
+        default=None,
+        help=f"Hypothesis profile: {', '.join(profiles.PROFILES)} (env {profiles.ENV_VAR}; default ci when CI is set, else dev)",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "spec(*clause_ids): the spec clauses this test checks")
+    config.addinivalue_line("markers", "requires(*capabilities): adapter capabilities this test needs")
+    profile = config.getoption("--ipc-profile") or os.environ.get(profiles.ENV_VAR) or profiles.default_name()
+    try:
+        config._ipc_profile = profiles.select(profile)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    name = config.getoption("--ipc-adapter") or os.environ.get(registry.ENV_VAR) or registry.DEFAULT
+    try:
+        config._ipc_adapter = registry.load(name)
+    except AdapterError as exc:
+        raise pytest.UsageError(f"ipc-conformance: {exc}") from None
+
+
+def pytest_unconfigure(config):
+    adapter = getattr(config, "_ipc_adapter", None)
+    if adapter is not None and adapter.shutdown is not None:
+        adapter.shutdown()
+
+
+def pytest_report_header(config):
+    adapter = getattr(config, "_ipc_adapter", None)
+    if adapter is None:
+        return None
+    return [registry.describe(adapter), f"ipc-conformance profile: {config._ipc_profile}"]
+
+
+def _marker_args(item, name):
+    return [arg for mark in item.iter_markers(name) for arg in mark.args]
+
+
+def pytest_collection_modifyitems(config, items):
+    adapter = config._ipc_adapter
+    for item in items:
+        clause_ids = _marker_args(item, "spec")
+        try:
+            clauses = [spec.clause(i) for i in clause_ids]
+        except KeyError as exc:
+            raise pytest.UsageError(f"{item.nodeid}: {exc.args[0]}") from None
+        if clauses and not any(c.holds_for() for c in clauses):
+            item.add_marker(pytest.mark.skip(reason=f"clauses {', '.join(clause_ids)} do not hold for this Python version"))
+            continue
+        try:
+            needed = [Capability(c) for c in _marker_args(item, "requires")]
+        except ValueError as exc:
+            raise pytest.UsageError(f"{item.nodeid}: requires() names an unknown capability: {exc}") from None
+        missing = adapter.missing(needed)
+        if missing:
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"adapter {adapter.name!r} lacks capability {', '.join(sorted(c.value for c in missing))}"
+                )
+            )
+
+
+@pytest.fixture(scope="session")
+def ipc_adapter(request):
+    """The adapter under test (chosen with ``--ipc-adapter``)."""
+    return request.config._ipc_adapter
+
+
+@pytest.fixture(autouse=True)
+def _ipc_no_leaked_children(request):
+    """Fail a test that leaves child processes behind, after reaping them."""
+    adapter = request.config._ipc_adapter
+    active = getattr(adapter.context, "active_children", None)
+    if active is None or adapter.has(Capability.THREAD_ONLY):
+        yield
+        return
+    before = set(active())
+    yield
+    leaked = [p for p in active() if p not in before]
+    for process in leaked:
+        reap(process)
+    if leaked:
+        pytest.fail(f"test leaked {len(leaked)} child process(es): {leaked}; they have been reaped", pytrace=False)

@@ -1,0 +1,37 @@
+"""Hypothesis profiles: ``dev`` (quick), ``ci`` (derandomised), ``thorough`` (long runs).
+
+Choose one with ``--ipc-profile NAME`` or ``IPC_CONFORMANCE_PROFILE``; with
+neither, ``ci`` is used when the ``CI`` environment variable is set and
+``dev`` otherwise.  Every profile disables Hypothesis's per-example
+deadline: the suite enforces its own per-operation deadlines
+(:mod:`conformance.harness.timing`), which turn hangs into graded failures.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+ENV_VAR = "IPC_CONFORMANCE_PROFILE"
+
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+PROFILES = {
+    "dev": settings(max_examples=25, stateful_step_count=25, **_COMMON),
+    "ci": settings(max_examples=40, stateful_step_count=30, derandomize=True, database=None, print_blob=True, **_COMMON),
+    "thorough": settings(max_examples=400, stateful_step_count=60, **_COMMON),
+}
+
+for _name, _profile in PROFILES.items():
+    settings.register_profile(_name, _profile)
+
+
+def default_name() -> str:
+    return "ci" if os.environ.get("CI") else "dev"
+
+
+def select(name: str) -> str:
+    """Load the named profile; an unknown name raises ValueError listing the known ones."""
+    if name not in PROFILES:
+        raise ValueError(f"unknown Hypothesis profile {name!r}; choose one of {', '.join(PROFILES)}")
+    settings.load_profile(name)
+    return name

@@ -1,0 +1,156 @@
+"""Finding, loading and validating adapters.
+
+``--ipc-adapter`` (or ``IPC_CONFORMANCE_ADAPTER``) takes either a name
+registered in the ``ipc_conformance.adapters`` entry-point group, or a
+``package.module:object`` path.  The object is an :class:`Adapter` or a
+zero-argument callable returning one.  Every failure is an
+:class:`AdapterError` whose one-line message says how to fix it.
+"""
+
+import importlib
+import sys
+from typing import Dict, List
+
+from conformance.adapter import CLAIMED_METHODS, Adapter, AdapterError, Capability
+from conformance.harness.cleanup import dispose
+
+ENTRY_POINT_GROUP = "ipc_conformance.adapters"
+ENV_VAR = "IPC_CONFORMANCE_ADAPTER"
+DEFAULT = "stdlib"
+
+
+def _entry_points() -> Dict[str, object]:
+    from importlib import metadata
+
+    eps = metadata.entry_points()
+    if hasattr(eps, "select"):
+        found = eps.select(group=ENTRY_POINT_GROUP)
+    else:  # Python 3.8/3.9 return a dict of groups
+        found = eps.get(ENTRY_POINT_GROUP, ())
+    return {ep.name: ep for ep in found}
+
+
+def known_names() -> List[str]:
+    return sorted(_entry_points())
+
+
+def _import_object(spec: str):
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise AdapterError(f"adapter path {spec!r} must look like 'package.module:object'")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise AdapterError(
+            f"importing adapter module {module_name!r} failed: {type(exc).__name__}: {exc}; "
+            "check that the implementation is installed in this environment"
+        ) from exc
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise AdapterError(f"module {module_name!r} has no attribute {attribute!r} (from adapter path {spec!r})") from None
+
+
+def load(spec: str) -> Adapter:
+    """Resolve ``spec`` (a registered name or ``module:object``) to a validated adapter."""
+    if ":" in spec:
+        target = _import_object(spec)
+    else:
+        entry = _entry_points().get(spec)
+        if entry is None:
+            raise AdapterError(
+                f"unknown adapter {spec!r}; known adapters: {', '.join(known_names()) or 'none'} "
+                "(or pass 'package.module:object')"
+            )
+        try:
+            target = entry.load()
+        except Exception as exc:
+            raise AdapterError(
+                f"loading adapter {spec!r} ({entry.value}) failed: {type(exc).__name__}: {exc}; "
+                "check that the implementation is installed in this environment"
+            ) from exc
+    if callable(target) and not isinstance(target, Adapter):
+        try:
+            target = target()
+        except AdapterError:
+            raise
+        except Exception as exc:
+            raise AdapterError(f"building adapter {spec!r} failed: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(target, Adapter):
+        raise AdapterError(
+            f"adapter {spec!r} is a {type(target).__name__}, not a conformance.adapter.Adapter "
+            "(or a callable returning one)"
+        )
+    validate(target)
+    return target
+
+
+def _instances(adapter: Adapter):
+    """One fresh instance of every primitive the adapter offers, with its capability."""
+    factories = [
+        (Capability.QUEUE, lambda: adapter.queue(0)),
+        (Capability.JOINABLE_QUEUE, lambda: adapter.joinable_queue(0)),
+        (Capability.SIMPLE_QUEUE, adapter.simple_queue),
+        (Capability.PIPE, lambda: adapter.pipe(True)[0]),
+    ]
+    for capability, make in factories:
+        if adapter.has(capability):
+            yield capability, make
+
+
+def validate(adapter: Adapter) -> None:
+    """Check that every primitive the adapter offers has the methods it claims.
+
+    Builds one instance of each primitive and looks for the methods named in
+    :data:`CLAIMED_METHODS`; a missing one is an error naming the primitive,
+    the method and the capability that claims it.
+    """
+    for name in ("Process", "Pipe"):
+        if not hasattr(adapter.context, name):
+            raise AdapterError(
+                f"adapter {adapter.name!r}: its context {adapter.context!r} has no {name}; "
+                "pass a multiprocessing context (or an object offering Process and Pipe)"
+            )
+    claims = [c for c in CLAIMED_METHODS if adapter.has(c) and c not in (Capability.QUEUE, Capability.JOINABLE_QUEUE, Capability.SIMPLE_QUEUE, Capability.PIPE)]
+    for primitive, make in _instances(adapter):
+        try:
+            instance = make()
+        except Exception as exc:
+            raise AdapterError(
+                f"adapter {adapter.name!r}: creating its {primitive} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        try:
+            required = list(CLAIMED_METHODS[primitive])
+            for capability in claims:
+                if _claim_applies(capability, primitive):
+                    required += [(m, capability) for m in CLAIMED_METHODS[capability]]
+            for entry in required:
+                method, capability = entry if isinstance(entry, tuple) else (entry, primitive)
+                if not callable(getattr(instance, method, None)):
+                    raise AdapterError(
+                        f"adapter {adapter.name!r}: its {primitive} has no method {method}() but the "
+                        f"adapter claims capability {capability!r}; implement it or remove the claim"
+                    )
+        finally:
+            dispose(instance)
+
+
+def _claim_applies(capability: Capability, primitive: Capability) -> bool:
+    if capability in (Capability.QSIZE, Capability.CLOSE):
+        return primitive in (Capability.QUEUE, Capability.JOINABLE_QUEUE)
+    if capability is Capability.TASK_DONE:
+        return primitive is Capability.JOINABLE_QUEUE
+    if capability is Capability.SIMPLE_QUEUE_CLOSE:
+        return primitive is Capability.SIMPLE_QUEUE
+    return False
+
+
+def describe(adapter: Adapter) -> str:
+    """The one-line description for the pytest header."""
+    python = "%d.%d.%d" % sys.version_info[:3]
+    return (
+        f"ipc-conformance adapter: {adapter.name} ({adapter.implementation} {adapter.version}), "
+        f"Python {python}, start method {adapter.start_method or 'n/a'}, "
+        f"queue consistency {adapter.consistency}, "
+        f"capabilities {', '.join(sorted(c.value for c in adapter.capabilities))}"
+    )

@@ -1,0 +1,70 @@
+"""What one numbered clause of the catalogue is.
+
+A clause is a single observable promise about a primitive, traced to the
+official Python documentation or, for implementation-defined behaviour, to
+the CPython source.  Every check in the suite names the clause it enforces,
+so a failure reads as "clause X, which the docs require, was violated".
+"""
+
+import enum
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+CLAUSE_ID = re.compile(r"^[A-Z]+(?:-[A-Z]+)*-\d+$")
+
+
+class Strength(enum.Enum):
+    """How strongly the documentation binds an implementation to a clause."""
+
+    #: Stated normatively in the official docs: a conforming implementation
+    #: must do this.
+    REQUIRED = "required"
+    #: CPython's behaviour, stable across versions, that the docs do not
+    #: promise.  A drop-in replacement should match it; deviating is a
+    #: finding, not necessarily a bug.
+    IMPLEMENTATION_DEFINED = "implementation-defined"
+    #: The docs call the answer unreliable or approximate.  Only bounds or
+    #: eventual outcomes are checked.
+    UNRELIABLE = "unreliable"
+
+
+Version = Tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One numbered, citable promise.
+
+    ``since``/``until`` bound the Python versions the clause holds for
+    (``until`` is exclusive).  ``needs`` names the adapter capabilities a
+    check of this clause requires.  ``untestable`` is set, with the reason,
+    for clauses the suite records but cannot check.
+    """
+
+    id: str
+    statement: str
+    source: str
+    strength: Strength
+    since: Version = (3, 8)
+    until: Optional[Version] = None
+    needs: Tuple[str, ...] = ()
+    untestable: Optional[str] = None
+    section: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if not CLAUSE_ID.match(self.id):
+            raise ValueError(f"clause id {self.id!r} is not of the form WORD-WORD-<number>")
+
+    def holds_for(self, version: Version = sys.version_info[:2]) -> bool:
+        """Whether the clause applies to the given Python version."""
+        return self.since <= tuple(version) and (self.until is None or tuple(version) < self.until)
+
+    @property
+    def versions(self) -> str:
+        """The versions as prose, for SPEC.md and failure messages."""
+        low = "%d.%d" % self.since
+        if self.until is None:
+            return f"{low}+"
+        return f"{low} to before {self.until[0]}.{self.until[1]}"

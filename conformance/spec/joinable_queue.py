@@ -1,0 +1,3 @@
+"""placeholder"""
+TITLE = "joinable_queue"
+CLAUSES = ()

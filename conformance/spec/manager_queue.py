@@ -1,0 +1,3 @@
+"""placeholder"""
+TITLE = "manager_queue"
+CLAUSES = ()

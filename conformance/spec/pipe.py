@@ -1,0 +1,3 @@
+"""placeholder"""
+TITLE = "pipe"
+CLAUSES = ()

@@ -1,0 +1,3 @@
+"""placeholder"""
+TITLE = "simple_queue"
+CLAUSES = ()

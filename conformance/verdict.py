@@ -1,0 +1,67 @@
+"""Grading observations against clauses.
+
+Every check in the suite goes through :func:`expect` (or one of the
+helpers built on it), so every failure starts with the clause it violates::
+
+    QUEUE-FIFO-1 violated (required, Python 3.8+): Items put by one process ...
+      observed: get() returned 3, expected 1
+
+and the Hypothesis report below it shows the shrunk steps that led there.
+"""
+
+from typing import Optional, Tuple, Type, Union
+
+from conformance import spec
+from conformance.harness.deadline import Outcome
+
+ExceptionTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
+
+
+class ClauseViolation(AssertionError):
+    """An observation contradicts a clause of the catalogue."""
+
+    def __init__(self, clause_id: str, observed: str):
+        self.clause = spec.clause(clause_id)
+        self.observed = observed
+        c = self.clause
+        super().__init__(
+            f"{c.id} violated ({c.strength.value}, Python {c.versions}): {c.statement}\n  observed: {observed}"
+        )
+
+
+def expect(clause_id: str, condition: bool, observed: str) -> None:
+    """Fail with a :class:`ClauseViolation` unless ``condition`` holds.
+
+    A clause that does not hold for the running Python version is not
+    graded: the check passes.  The clause ID is looked up even then, so a
+    typo fails at once.
+    """
+    clause = spec.clause(clause_id)
+    if not condition and clause.holds_for():
+        raise ClauseViolation(clause_id, observed)
+
+
+def returned(clause_id: str, outcome: Outcome) -> object:
+    """The call must have returned normally; its value is passed on."""
+    expect(clause_id, outcome.ok, outcome.describe() + ", expected it to return")
+    return outcome.value
+
+
+def raised(clause_id: str, outcome: Outcome, expected: ExceptionTypes, *, exact: bool = False) -> Optional[BaseException]:
+    """The call must have raised ``expected`` (exactly that type with ``exact``)."""
+    names = expected.__name__ if isinstance(expected, type) else " or ".join(e.__name__ for e in expected)
+    if exact and isinstance(expected, type):
+        good = outcome.error is not None and type(outcome.error) is expected
+    else:
+        good = isinstance(outcome.error, expected)
+    expect(clause_id, not outcome.hung and good, outcome.describe() + f", expected {names}")
+    return outcome.error
+
+
+def within(clause_id: str, outcome: Outcome, low: float, high: float) -> None:
+    """The call must have taken between ``low`` and ``high`` seconds."""
+    expect(
+        clause_id,
+        not outcome.hung and low <= outcome.elapsed <= high,
+        outcome.describe() + f", expected it to take between {max(low, 0):.3f}s and {high:.3f}s",
+    )

@@ -1,0 +1,68 @@
+"""The reference: CPython's ``multiprocessing`` under each start method.
+
+``default`` is the platform's default start method (fork on Linux before
+3.14, forkserver from 3.14, spawn on macOS and Windows).  Start methods the
+platform lacks raise an AdapterError naming the ones it has.
+"""
+
+import multiprocessing
+import platform
+import sys
+
+from conformance.adapter import Adapter, AdapterError, Capability, Consistency
+
+CAPABILITIES = {
+    Capability.QSIZE,
+    Capability.TIMEOUTS,
+    Capability.CLOSE,
+    Capability.TASK_DONE,
+    Capability.INHERITANCE,
+}
+if sys.version_info >= (3, 9):
+    CAPABILITIES.add(Capability.SIMPLE_QUEUE_CLOSE)
+if platform.system() == "Darwin":  # sem_getvalue() is missing: qsize() raises NotImplementedError
+    CAPABILITIES.discard(Capability.QSIZE)
+
+
+def for_start_method(method: str) -> Adapter:
+    """The stdlib adapter for one start method."""
+    if method not in multiprocessing.get_all_start_methods():
+        raise AdapterError(
+            f"start method {method!r} is not available here; available: "
+            f"{', '.join(multiprocessing.get_all_start_methods())}"
+        )
+    context = multiprocessing.get_context(method)
+    return Adapter(
+        name=f"stdlib-{method}",
+        implementation="CPython multiprocessing",
+        version=platform.python_version(),
+        start_method=method,
+        context=context,
+        queue=context.Queue,
+        joinable_queue=context.JoinableQueue,
+        simple_queue=context.SimpleQueue,
+        pipe=context.Pipe,
+        capabilities=CAPABILITIES,
+        consistency=Consistency.EVENTUAL,
+    )
+
+
+def default_start_method() -> str:
+    """The start method in force, without fixing it (the first listed is the default)."""
+    return multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+
+
+def default() -> Adapter:
+    return for_start_method(default_start_method())
+
+
+def fork() -> Adapter:
+    return for_start_method("fork")
+
+
+def spawn() -> Adapter:
+    return for_start_method("spawn")
+
+
+def forkserver() -> Adapter:
+    return for_start_method("forkserver")
