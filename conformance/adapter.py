@@ -60,6 +60,9 @@ class Capability(str, enum.Enum):
     INHERITANCE = "inheritance"
     #: Peers are threads, not processes (``queue.Queue``, ``multiprocessing.dummy``).
     THREAD_ONLY = "thread_only"
+    #: Queues are proxies of ``queue.Queue`` objects held by a server process
+    #: (``SyncManager``): ``queue.Queue``'s argument rules, no feeder thread.
+    PROXY = "proxy"
 
     def __str__(self) -> str:
         return self.value

@@ -19,6 +19,9 @@ Markers:
 ``@pytest.mark.requires(Capability.X, ...)``
     capabilities the test needs; a test the adapter cannot run is skipped
     with a reason naming the missing capability.
+``@pytest.mark.consistency(Consistency.X)``
+    the test is about queues of that consistency level only (for example
+    the feeder thread of an eventual queue); skipped for the other level.
 """
 
 import os
@@ -26,7 +29,7 @@ import os
 import pytest
 
 from conformance import profiles, registry, spec
-from conformance.adapter import AdapterError, Capability
+from conformance.adapter import AdapterError, Capability, Consistency
 from conformance.harness.peer import reap
 
 
@@ -49,6 +52,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "spec(*clause_ids): the spec clauses this test checks")
     config.addinivalue_line("markers", "requires(*capabilities): adapter capabilities this test needs")
+    config.addinivalue_line("markers", "consistency(level): the queue consistency level this test is about")
     profile = config.getoption("--ipc-profile") or os.environ.get(profiles.ENV_VAR) or profiles.default_name()
     try:
         config._ipc_profile = profiles.select(profile)
@@ -93,6 +97,15 @@ def pytest_collection_modifyitems(config, items):
             needed = [Capability(c) for c in _marker_args(item, "requires")]
         except ValueError as exc:
             raise pytest.UsageError(f"{item.nodeid}: requires() names an unknown capability: {exc}") from None
+        levels = [Consistency(c) for c in _marker_args(item, "consistency")]
+        if levels and adapter.consistency not in levels:
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"adapter {adapter.name!r} declares {adapter.consistency} consistency; "
+                    f"this test is about {', '.join(str(c) for c in levels)} queues"
+                )
+            )
+            continue
         missing = adapter.missing(needed)
         if missing:
             item.add_marker(

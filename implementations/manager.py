@@ -51,7 +51,7 @@ def manager() -> Adapter:
         context=context,
         queue=lazy.queue,
         joinable_queue=lazy.joinable_queue,
-        capabilities={Capability.QSIZE, Capability.TIMEOUTS, Capability.TASK_DONE, Capability.INHERITANCE},
+        capabilities={Capability.QSIZE, Capability.TIMEOUTS, Capability.TASK_DONE, Capability.INHERITANCE, Capability.PROXY},
         consistency=Consistency.EXACT,
         shutdown=lazy.shutdown,
     )

@@ -26,9 +26,16 @@ def _recv_bytes_into(resource, size: int, offset: int):
     return count, bytes(buffer)
 
 
+def _relay(resource, value, timeout: float):
+    """Get a queue out of the resource queue and put ``value`` into it."""
+    inner = resource.get(True, timeout)
+    inner.put(value)
+
+
 #: Operations a peer can run besides plain method calls on its resource.
 SPECIAL_OPERATIONS: Dict[str, Callable[..., Any]] = {
     "recv_bytes_into": _recv_bytes_into,
+    "relay": _relay,
 }
 
 
@@ -95,6 +102,7 @@ class Peer:
         )
         self._process.daemon = True
         self._busy: Optional[Pending] = None
+        self._exiting = False
         try:
             self._process.start()
         finally:
@@ -131,12 +139,28 @@ class Peer:
             return Outcome(what, value=value, elapsed=elapsed)
         return Outcome(what, error=value, elapsed=elapsed)
 
-    def stop(self) -> None:
-        """Ask the peer to finish, then join, terminate and kill as needed."""
+    def exit(self) -> None:
+        """Ask the peer to return from its main loop and exit normally; returns at once.
+
+        A normal exit runs the implementation's exit handlers, such as the
+        stdlib Queue's flush of buffered data.
+        """
+        if self._exiting:
+            return
+        self._exiting = True
         try:
             self._control.send(None)
         except Exception:
-            pass  # the peer may be dead or stuck; the joins below deal with it
+            pass  # the peer may be dead already; stop() reaps it either way
+
+    def exited(self, wait: float) -> bool:
+        """Whether the peer process has ended, waiting up to ``wait`` seconds."""
+        self._process.join(wait)
+        return not self._process.is_alive()
+
+    def stop(self) -> None:
+        """Ask the peer to exit, then join, terminate and kill as needed."""
+        self.exit()
         reap(self._process)
         dispose(self._control)
 

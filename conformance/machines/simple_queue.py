@@ -1,0 +1,184 @@
+"""The SimpleQueue state machine: puts, gets, empty() and close() against a FIFO model.
+
+The test process and, once ``share_with_peer`` has run, a peer process holding
+the queue by inheritance both put and get unique items of three sizes:
+tiny, about 4 KiB, and larger than an OS pipe buffer.  Every answer is
+compared with :class:`~conformance.models.simple_queue.SimpleQueueModel`
+exactly, whatever consistency the adapter declares: a SimpleQueue writes
+synchronously, so ``empty()`` and the next ``get()`` are exact.
+
+A SimpleQueue ``put`` blocks while the pipe is full (SQ-PIPE-1), and the
+machine must never deadlock itself.  So items nobody is reading may pile up
+only to :data:`PIPE_BUDGET` bytes, and a large item is put only while the
+other process is already reading: the peer has a ``get`` in flight before
+the test's ``put``, and the test drains every held item while the peer's
+``put`` is in flight.  These choices depend only on the model, so
+generation stays deterministic.
+"""
+
+import pickle
+import threading
+
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from conformance import verdict
+from conformance.adapter import Capability
+from conformance.harness import timing
+from conformance.harness.deadline import Outcome, call
+from conformance.machines.base import ConformanceMachine
+from conformance.models.simple_queue import WIRE_OVERHEAD, Item, SimpleQueueModel
+
+#: Bytes of items the machine lets sit in the pipe with no reader.  The
+#: smallest default pipe capacity among POSIX systems is 16 KiB (macOS and
+#: FreeBSD start there; Linux has 64 KiB).
+PIPE_BUDGET = 16 * 1024
+
+TINY = st.integers(0, 64)
+PAGE = st.integers(3584, 4608)
+LARGE = st.integers(64 * 1024 + 1, 192 * 1024)
+#: Sizes that may wait in the pipe unread (within the budget).
+SMALL = st.one_of(TINY, PAGE)
+SMALL_WIRE_MAX = 4608 + WIRE_OVERHEAD
+
+#: What a put of an unpicklable object may raise (the pickler's own errors).
+PICKLING_ERRORS = (TypeError, pickle.PicklingError, AttributeError)
+
+
+class SimpleQueueMachine(ConformanceMachine):
+    """Drives one SimpleQueue from the test process and an optional peer process."""
+
+    def __init__(self, adapter):
+        super().__init__(adapter)
+        self.queue = self.own(adapter.simple_queue())
+        self.model = SimpleQueueModel()
+        self.peer = None
+        self._serial = 0
+
+    def _item(self, size: int) -> Item:
+        self._serial += 1
+        return Item.make(self._serial, size)
+
+    def _check_got(self, clause_id: str, outcome: Outcome) -> None:
+        """A get (by whoever) must return the model's oldest item, intact; it is then removed."""
+        got = verdict.returned(clause_id, outcome)
+        if self.model.is_corruption(got):
+            verdict.expect("SQ-ITEM-1", False, f"{outcome.what}: {self.model.explain(got)}")
+        verdict.expect(clause_id, got == self.model.oldest, f"{outcome.what}: {self.model.explain(got)}")
+        self.model.get()
+
+    # --- preconditions: model state and static adapter facts only -----------------
+
+    def _open(self) -> bool:
+        return not self.model.closed
+
+    def _room(self) -> bool:
+        return self._open() and self.model.wire_size + SMALL_WIRE_MAX <= PIPE_BUDGET
+
+    def _held(self) -> bool:
+        return self._open() and not self.model.empty
+
+    def _with_peer(self) -> bool:
+        return self._open() and self.peer is not None
+
+    # --- the test process ---------------------------------------------------------
+
+    @precondition(lambda self: self._room())
+    @rule(size=SMALL)
+    def put(self, size):
+        item = self._item(size)
+        verdict.returned("SQ-PUT-1", call(f"put({item!r})", self.queue.put, item))
+        self.model.put(item)
+
+    @precondition(lambda self: self._held())
+    @rule()
+    def get(self):
+        self._check_got("SQ-FIFO-1", call("get()", self.queue.get))
+
+    @precondition(lambda self: self._open())
+    @rule()
+    def empty(self):
+        outcome = call("empty()", self.queue.empty)
+        answer = verdict.returned("SQ-EMPTY-1", outcome)
+        verdict.expect(
+            "SQ-EMPTY-1",
+            answer == self.model.empty,
+            f"empty() returned {answer!r} while the queue holds {len(self.model.items)} item(s)",
+        )
+
+    @precondition(lambda self: self._open())
+    @rule()
+    def put_unpicklable(self):
+        # Nothing may be enqueued: the following gets and empty() check that.
+        outcome = call("put(threading.Lock())", self.queue.put, threading.Lock())
+        verdict.raised("SQ-PICKLE-1", outcome, PICKLING_ERRORS)
+
+    # --- a peer process sharing the queue by inheritance ------------------------
+
+    @precondition(lambda self: self._open() and self.peer is None and self.adapter.has(Capability.INHERITANCE))
+    @rule()
+    def share_with_peer(self):
+        self.peer = self.start_peer(self.queue)
+
+    @precondition(lambda self: self._with_peer() and self._room())
+    @rule(size=SMALL)
+    def peer_put(self, size):
+        item = self._item(size)
+        verdict.returned("SQ-SHARED-1", self.peer.run("put", item))
+        self.model.put(item)
+
+    @precondition(lambda self: self._with_peer() and not self.model.empty)
+    @rule()
+    def peer_get(self):
+        self._check_got("SQ-SHARED-1", self.peer.run("get"))
+
+    @precondition(lambda self: self._with_peer() and self.model.empty)
+    @rule(size=LARGE)
+    def put_large_while_peer_gets(self, size):
+        item = self._item(size)
+        reading = self.peer.submit("get")  # in flight before the put, so the put can complete
+        verdict.returned("SQ-PIPE-1", call(f"put({item!r})", self.queue.put, item))
+        self.model.put(item)
+        self._check_got("SQ-SHARED-1", reading.result())
+
+    @precondition(lambda self: self._with_peer())
+    @rule(size=LARGE)
+    def peer_put_large_while_draining(self, size):
+        item = self._item(size)
+        writing = self.peer.submit("put", item)
+        self.model.put(item)  # after every held item: their puts returned before this one began
+        while not self.model.empty:
+            self._check_got("SQ-SHARED-1", call("get()", self.queue.get))
+        verdict.returned("SQ-PIPE-1", writing.result())
+
+    # --- close and use after close ---------------------------------------------
+
+    @precondition(lambda self: self._open() and self.adapter.has(Capability.SIMPLE_QUEUE_CLOSE))
+    @rule()
+    def close(self):
+        verdict.returned("SQ-CLOSE-1", call("close()", self.queue.close))
+        self.model.close()
+
+    @precondition(lambda self: self.model.closed)
+    @rule(operation=st.sampled_from(["close", "put", "get", "empty"]), size=SMALL)
+    def use_after_close(self, operation, size):
+        if operation == "close":
+            verdict.returned("SQ-CLOSE-2", call("close() again", self.queue.close))
+        elif operation == "put":
+            item = self._item(size)
+            verdict.raised("SQ-CLOSED-3", call(f"put({item!r}) after close()", self.queue.put, item), OSError)
+        elif operation == "get":
+            outcome = call("get() after close()", self.queue.get, deadline=timing.IMMEDIATE)
+            verdict.raised("SQ-CLOSED-4", outcome, OSError)
+        else:
+            outcome = call("empty() after close()", self.queue.empty)
+            for clause_id in ("SQ-CLOSED-1", "SQ-CLOSED-2"):  # the one for this Python version grades
+                verdict.raised(clause_id, outcome, OSError)
+
+    @precondition(lambda self: self.model.closed)
+    @rule()
+    def replace_closed_queue(self):
+        # Without this a close would end the exploration: every later step would be a use after close.
+        self.queue = self.own(self.adapter.simple_queue())
+        self.model = SimpleQueueModel()
+        self.peer = None  # the old peer holds the old queue; teardown stops it

@@ -1,0 +1,88 @@
+"""A pure model of a multiprocessing queue, for the queue state machine.
+
+The model tracks what the test *asked for* and what was *accepted*: which
+items each producer put, in order, which are still held, the capacity, the
+unfinished-task count and whether this process closed the queue.  Counts
+(``held``, ``full``, ``unfinished``) never depend on racing answers, so the
+machine's preconditions built on them are deterministic.
+
+Which item a ``get`` may return depends on the consistency level: under
+``eventual`` only each producer's order is promised, so any producer's
+oldest held item is acceptable; under ``exact`` puts are totally ordered and
+only the globally oldest item is.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Deque, Dict, Hashable, List, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Item:
+    """A unique, comparable queue item: who put it, its sequence number and a payload."""
+
+    producer: str
+    seq: int
+    payload: bytes = b""
+
+    def __repr__(self) -> str:
+        return f"Item({self.producer}#{self.seq}, {len(self.payload)}B)"
+
+
+@dataclass
+class QueueModel:
+    """What a conforming queue holds, as seen by a sequential test."""
+
+    maxsize: Optional[int]  # None means unbounded
+    exact: bool
+    closed: bool = False
+    unfinished: int = 0
+    _by_producer: Dict[Hashable, Deque[Tuple[int, Item]]] = field(default_factory=dict)
+    _order: int = 0
+
+    @property
+    def held(self) -> int:
+        return sum(len(q) for q in self._by_producer.values())
+
+    @property
+    def empty(self) -> bool:
+        return self.held == 0
+
+    @property
+    def full(self) -> bool:
+        return self.maxsize is not None and self.held >= self.maxsize
+
+    def held_bytes(self, producer: Hashable) -> int:
+        """Payload bytes of ``producer``'s items not yet got (a lower bound on pipe use)."""
+        return sum(len(item.payload) for _, item in self._by_producer.get(producer, ()))
+
+    def put(self, item: Item) -> None:
+        self._by_producer.setdefault(item.producer, deque()).append((self._order, item))
+        self._order += 1
+        self.unfinished += 1
+
+    def acceptable(self) -> List[Item]:
+        """The items a get may return now, oldest first."""
+        heads = [q[0] for q in self._by_producer.values() if q]
+        if self.exact:
+            heads = [min(heads, key=lambda entry: entry[0])] if heads else []
+        return [item for _, item in sorted(heads, key=lambda entry: entry[0])]
+
+    def take(self, item: Item) -> bool:
+        """Remove ``item`` if a get may return it now; False if it may not."""
+        if item not in self.acceptable():
+            return False
+        self._by_producer[item.producer].popleft()
+        return True
+
+    def remaining(self) -> List[Item]:
+        return [item for _, item in sorted(e for q in self._by_producer.values() for e in q)]
+
+    def explain(self, got: object) -> str:
+        """Why ``got`` is not an acceptable answer, for a failure message."""
+        if not isinstance(got, Item):
+            return f"got {got!r}, which no producer put (expected one of {self.acceptable()})"
+        held = [item for q in self._by_producer.values() for _, item in q]
+        if got not in held:
+            return f"got {got!r}, which was already got or never put (expected one of {self.acceptable()})"
+        return f"got {got!r} before older items; expected one of {self.acceptable()}"

@@ -1,0 +1,115 @@
+"""Queue: the spec section ``conformance/spec/queue.py``, checked by the queue machine and focused tests."""
+
+from queue import Empty, Full
+
+import pytest
+
+from conformance.adapter import Capability, Consistency
+from conformance.harness import timing
+from conformance.harness.cleanup import dispose
+from conformance.harness.deadline import call
+from conformance.harness.peer import Peer
+from conformance.machines import base
+from conformance.machines.queue import QueueMachine
+from conformance.verdict import expect, raised, returned, within
+
+QUEUE_MACHINE_CLAUSES = (
+    "QUEUE-FIFO-1", "QUEUE-FIFO-2", "QUEUE-DELIVERY-1", "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2", "QUEUE-MAXSIZE-3",
+    "QUEUE-PUT-1", "QUEUE-PUT-2", "QUEUE-PUT-3", "QUEUE-GET-1", "QUEUE-GET-2", "QUEUE-GET-3", "QUEUE-TIMEOUT-1",
+    "QUEUE-VISIBLE-1", "QUEUE-VISIBLE-2", "QUEUE-QSIZE-1", "QUEUE-EMPTY-1", "QUEUE-FULL-1", "QUEUE-CLOSE-1",
+    "QUEUE-CLOSE-2", "QUEUE-CLOSE-3", "QUEUE-CLOSE-4", "QUEUE-CLOSE-5", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2",
+    "QUEUE-CANCEL-1", "QUEUE-JOINTHREAD-1", "QUEUE-LARGE-1", "MGR-PROXY-1", "MGR-EXCEPTION-1", "MGR-TIMEOUT-1",
+)
+
+
+@pytest.mark.spec(*QUEUE_MACHINE_CLAUSES)
+@pytest.mark.requires(Capability.QUEUE)
+def test_queue_machine(ipc_adapter):
+    base.run(QueueMachine, ipc_adapter)
+
+
+@pytest.fixture
+def queue(ipc_adapter):
+    """A fresh unbounded queue, disposed after the test."""
+    made = ipc_adapter.queue(0)
+    yield made
+    dispose(made)
+
+
+@pytest.mark.spec("QUEUE-GET-2", "QUEUE-GET-3")
+@pytest.mark.requires(Capability.QUEUE, Capability.TIMEOUTS)
+@pytest.mark.parametrize("timeout", [0.1, 0.3])
+def test_get_timeout_is_honoured_and_ignored_without_block(queue, timeout):
+    waited = call(f"get(True, {timeout})", queue.get, True, timeout)
+    raised("QUEUE-GET-2", waited, Empty)
+    within("QUEUE-GET-2", waited, timeout - timing.TIMEOUT_EARLY, timeout + timing.TIMEOUT_LATE)
+    ignored = call(f"get(False, {timeout * 10})", queue.get, False, timeout * 10)
+    raised("QUEUE-GET-3", ignored, Empty)
+    within("QUEUE-GET-3", ignored, 0, timing.IMMEDIATE)
+
+
+@pytest.mark.spec("QUEUE-PUT-2", "QUEUE-PUT-3")
+@pytest.mark.requires(Capability.QUEUE, Capability.TIMEOUTS)
+@pytest.mark.parametrize("timeout", [0.1, 0.3])
+def test_put_timeout_is_honoured_and_ignored_without_block(ipc_adapter, timeout):
+    full = ipc_adapter.queue(1)
+    try:
+        returned("QUEUE-PUT-1", call("put('first')", full.put, "first"))
+        waited = call(f"put('second', True, {timeout})", full.put, "second", True, timeout)
+        raised("QUEUE-PUT-2", waited, Full)
+        within("QUEUE-PUT-2", waited, timeout - timing.TIMEOUT_EARLY, timeout + timing.TIMEOUT_LATE)
+        ignored = call(f"put('second', False, {timeout * 10})", full.put, "second", False, timeout * 10)
+        raised("QUEUE-PUT-3", ignored, Full)
+        within("QUEUE-PUT-3", ignored, 0, timing.IMMEDIATE)
+    finally:
+        dispose(full)
+
+
+@pytest.mark.spec("QUEUE-FLUSH-2", "QUEUE-LARGE-1")
+@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE)
+@pytest.mark.consistency(Consistency.EVENTUAL)
+def test_exiting_producer_waits_until_its_data_is_read(ipc_adapter, queue):
+    """A producer's exit flushes: with more data than the pipe holds, it waits for a reader."""
+    item = bytes(range(256)) * 4096  # 1 MiB, far more than the pipe buffer
+    with Peer(ipc_adapter, queue) as producer:
+        returned("QUEUE-LARGE-1", producer.run("put", item))
+        producer.exit()
+        expect("QUEUE-FLUSH-2", not producer.exited(timing.STILL_BLOCKED), "the producer exited before its 1 MiB item was read")
+        got = call("get(True, VISIBILITY_DEADLINE)", queue.get, True, timing.VISIBILITY_DEADLINE, deadline=timing.VISIBILITY_DEADLINE + timing.TIMEOUT_LATE)
+        expect("QUEUE-FLUSH-2", got.ok and got.value == item, got.describe() + ", expected the producer's 1 MiB item")
+        expect("QUEUE-FLUSH-2", producer.exited(timing.OPERATION_DEADLINE), "the producer did not exit after its data was read")
+
+
+@pytest.mark.spec("QUEUE-CANCEL-2")
+@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE, Capability.CLOSE)
+def test_cancel_join_thread_lets_a_producer_exit_with_unread_data(ipc_adapter, queue):
+    with Peer(ipc_adapter, queue) as producer:
+        returned("QUEUE-CANCEL-2", producer.run("put", bytes(1 << 20)))
+        returned("QUEUE-CANCEL-2", producer.run("cancel_join_thread"))
+        producer.exit()
+        expect("QUEUE-CANCEL-2", producer.exited(timing.OPERATION_DEADLINE), "the producer did not exit although it had called cancel_join_thread()")
+
+
+@pytest.mark.spec("QUEUE-CANCEL-1")
+@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE, Capability.CLOSE)
+def test_cancel_join_thread_lets_join_thread_return_with_unread_data(ipc_adapter, queue):
+    with Peer(ipc_adapter, queue) as reader:
+        returned("QUEUE-CANCEL-1", call("put(<1 MiB>)", queue.put, bytes(1 << 20)))
+        returned("QUEUE-CANCEL-1", call("cancel_join_thread()", queue.cancel_join_thread))
+        returned("QUEUE-CANCEL-1", call("close()", queue.close))
+        joined = call("join_thread()", queue.join_thread)
+        returned("QUEUE-CANCEL-1", joined)
+        within("QUEUE-CANCEL-1", joined, 0, timing.IMMEDIATE)
+        # Unblock the feeder thread, which may still be writing; the data may be lost.
+        reader.run("get", True, timing.STILL_BLOCKED)
+
+
+@pytest.mark.spec("QUEUE-FEEDER-1")
+@pytest.mark.requires(Capability.QUEUE)
+@pytest.mark.consistency(Consistency.EVENTUAL)
+def test_unpicklable_item_is_dropped_by_the_feeder_not_put(queue):
+    unpicklable = lambda: None  # noqa: E731 - lambdas cannot be pickled
+    returned("QUEUE-FEEDER-1", call("put(<lambda>)", queue.put, unpicklable))
+    returned("QUEUE-FEEDER-1", call("put('after')", queue.put, "after"))
+    got = call("get(True, VISIBILITY_DEADLINE)", queue.get, True, timing.VISIBILITY_DEADLINE, deadline=timing.VISIBILITY_DEADLINE + timing.TIMEOUT_LATE)
+    expect("QUEUE-FEEDER-1", got.ok and got.value == "after", got.describe() + ", expected 'after' (the lambda dropped)")

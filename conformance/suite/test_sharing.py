@@ -1,0 +1,292 @@
+"""Sharing between threads and processes: inheritance, pickling, order, exceptions, contexts.
+
+Mirrors :mod:`conformance.spec.sharing`.  Each test runs once per queue
+kind (``queue``, ``joinable_queue``, ``simple_queue``) the adapter offers,
+or on a pipe.  Producer children are started with the adapter's
+``context.Process`` and given the queue as an argument (inheritance), and
+the test process drains everything they put before joining them: a child
+that has put items cannot exit before they are flushed (spec-digest K1).
+"""
+
+import multiprocessing
+import pickle
+import queue as queue_module
+import threading
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance import verdict
+from conformance.adapter import Capability
+from conformance.harness import timing
+from conformance.harness.cleanup import dispose
+from conformance.harness.deadline import call
+from conformance.harness.peer import Peer, reap
+from conformance.models.simple_queue import Item
+
+#: Queue kinds with maxsize, put_nowait() and get_nowait().
+BOUNDED_KINDS = [
+    pytest.param("queue", marks=pytest.mark.requires(Capability.QUEUE), id="queue"),
+    pytest.param("joinable_queue", marks=pytest.mark.requires(Capability.JOINABLE_QUEUE), id="joinable_queue"),
+]
+QUEUE_KINDS = BOUNDED_KINDS + [
+    pytest.param("simple_queue", marks=pytest.mark.requires(Capability.SIMPLE_QUEUE), id="simple_queue"),
+]
+
+#: Why queues without close() are left out where the docs exempt manager proxies.
+PROXY_SKIP = (
+    "adapter {name!r} has queues without close(), i.e. manager-style proxies, which {rule}"
+)
+
+
+@contextmanager
+def opened(adapter, kind: str, maxsize: int = 0):
+    """A fresh queue of ``kind``, released afterwards.
+
+    A queue with ``close()`` is closed and its feeder joined, as the docs
+    advise; the tests drain what they put, so ``join_thread()`` returns at
+    once.  If it does not, the queue is disposed instead, so the process
+    can still exit.
+    """
+    queue = adapter.simple_queue() if kind == "simple_queue" else getattr(adapter, kind)(maxsize)
+    try:
+        yield queue
+    finally:
+        if kind != "simple_queue" and adapter.has(Capability.CLOSE):
+            call("close()", queue.close)
+            if not call("join_thread()", queue.join_thread).ok:
+                dispose(queue)
+        else:
+            dispose(queue)
+
+
+def skip_proxies(adapter, kind: str, rule: str) -> None:
+    if kind != "simple_queue" and not adapter.has(Capability.CLOSE):
+        pytest.skip(PROXY_SKIP.format(name=adapter.name, rule=rule))
+
+
+@contextmanager
+def children(adapter, *argument_lists, target):
+    """Start one child per argument list (``target(*args)``); reap them all afterwards."""
+    started = []
+    try:
+        for args in argument_lists:
+            child = adapter.context.Process(target=target, args=args, name="ipc-conformance child")
+            child.daemon = True
+            child.start()
+            started.append(child)
+        yield started
+    finally:
+        for child in started:
+            reap(child)
+
+
+# --- child process bodies (module level, so spawn and forkserver can import them) ---
+
+
+def put_each(queue, items) -> None:
+    for item in items:
+        queue.put(item)
+
+
+def echo_over_received_connection(carrier) -> None:
+    connection = carrier.recv()
+    connection.send(("echo", connection.recv()))
+    connection.close()
+
+
+def hold(resource) -> None:
+    """A child body that only receives ``resource``; used where starting the child must fail."""
+
+
+# --- inheritance ---------------------------------------------------------------------
+
+
+@pytest.mark.spec("SHARE-INHERIT-1")
+@pytest.mark.requires(Capability.INHERITANCE)
+@pytest.mark.parametrize("kind", QUEUE_KINDS)
+def test_queue_passed_to_a_process_is_shared(ipc_adapter, kind):
+    with opened(ipc_adapter, kind) as queue, Peer(ipc_adapter, queue) as peer:
+        verdict.returned("SHARE-INHERIT-1", call("put('from the test')", queue.put, "from the test"))
+        got = verdict.returned("SHARE-INHERIT-1", peer.run("get"))
+        verdict.expect("SHARE-INHERIT-1", got == "from the test", f"peer get() returned {got!r}")
+        verdict.returned("SHARE-INHERIT-1", peer.run("put", "from the peer"))
+        got = verdict.returned("SHARE-INHERIT-1", call("get()", queue.get))
+        verdict.expect("SHARE-INHERIT-1", got == "from the peer", f"get() returned {got!r}")
+
+
+@pytest.mark.spec("SHARE-INHERIT-1")
+@pytest.mark.requires(Capability.PIPE, Capability.INHERITANCE)
+def test_connection_passed_to_a_process_is_shared(ipc_adapter):
+    near, far = ipc_adapter.pipe(True)
+    try:
+        with Peer(ipc_adapter, far, close_in_child=[near]) as peer:
+            verdict.returned("SHARE-INHERIT-1", call("send('from the test')", near.send, "from the test"))
+            got = verdict.returned("SHARE-INHERIT-1", peer.run("recv"))
+            verdict.expect("SHARE-INHERIT-1", got == "from the test", f"peer recv() returned {got!r}")
+            verdict.returned("SHARE-INHERIT-1", peer.run("send", "from the peer"))
+            got = verdict.returned("SHARE-INHERIT-1", call("recv()", near.recv))
+            verdict.expect("SHARE-INHERIT-1", got == "from the peer", f"recv() returned {got!r}")
+    finally:
+        dispose((near, far))
+
+
+@pytest.mark.spec("SHARE-CONN-1")
+@pytest.mark.requires(Capability.PIPE, Capability.INHERITANCE)
+def test_connection_sent_over_a_connection_works_in_the_receiver(ipc_adapter):
+    carrier, carrier_for_child = ipc_adapter.pipe(True)
+    near, far = ipc_adapter.pipe(True)
+    try:
+        with children(ipc_adapter, (carrier_for_child,), target=echo_over_received_connection):
+            verdict.returned("SHARE-CONN-1", call("send(a Connection)", carrier.send, far))
+            # Only the child's received copy of the far end is left to answer.
+            dispose(far)
+            verdict.returned("SHARE-CONN-1", call("send('ping')", near.send, "ping"))
+            echoed = verdict.returned("SHARE-CONN-1", call("recv() of the echo", near.recv))
+            verdict.expect(
+                "SHARE-CONN-1", echoed == ("echo", "ping"), f"got {echoed!r} back, expected ('echo', 'ping')"
+            )
+    finally:
+        dispose((carrier, carrier_for_child, near, far))
+
+
+# --- pickling, contexts ----------------------------------------------------------------
+
+
+@pytest.mark.spec("SHARE-PICKLE-1")
+@pytest.mark.parametrize("kind", QUEUE_KINDS)
+def test_queue_refuses_pickling_outside_process_start(ipc_adapter, kind):
+    skip_proxies(ipc_adapter, kind, "the docs declare picklable (SHARE-PICKLE-1 exempts them)")
+    with opened(ipc_adapter, kind) as queue:
+        error = verdict.raised("SHARE-PICKLE-1", call("pickle.dumps(queue)", pickle.dumps, queue), RuntimeError)
+        verdict.expect(
+            "SHARE-PICKLE-1",
+            "should only be shared between processes through inheritance" in str(error),
+            f"RuntimeError({str(error)!r}) does not say the queue is shared through inheritance only",
+        )
+
+
+@pytest.mark.spec("SHARE-CONTEXT-2")
+@pytest.mark.requires(Capability.SIMPLE_QUEUE, Capability.INHERITANCE)
+def test_fork_context_queue_is_refused_by_a_spawn_process(ipc_adapter):
+    if ipc_adapter.start_method != "fork":
+        pytest.skip(f"adapter {ipc_adapter.name!r} does not create its queues in the fork context")
+    queue = ipc_adapter.simple_queue()
+    child = multiprocessing.get_context("spawn").Process(target=hold, args=(queue,), daemon=True)
+    try:
+        outcome = call("spawn-context Process(args=(fork-context queue,)).start()", child.start)
+        verdict.raised("SHARE-CONTEXT-2", outcome, RuntimeError)
+    finally:
+        if child.pid is not None:  # started after all: reap it
+            reap(child)
+        dispose(queue)
+
+
+# --- order and safety with several producers --------------------------------------------
+
+SIZES = st.one_of(st.integers(0, 64), st.integers(3584, 4608), st.integers(64 * 1024 + 1, 128 * 1024))
+
+
+def producer_items(producer: int, count: int, size: int):
+    """``count`` unique items of ``size`` bytes tagged with their producer: (producer, seq, Item)."""
+    return [(producer, seq, Item.make(producer * 1000 + seq, size)) for seq in range(count)]
+
+
+@pytest.mark.spec("SHARE-ORDER-1", "SHARE-SAFE-2")
+@pytest.mark.requires(Capability.INHERITANCE)
+@pytest.mark.parametrize("kind", QUEUE_KINDS)
+def test_each_producer_process_order_is_kept(ipc_adapter, kind):
+    # Two producer processes per example: a handful of examples covers counts and sizes.
+    @settings(max_examples=max(2, settings().max_examples // 5))
+    @given(counts=st.tuples(st.integers(1, 20), st.integers(1, 20)), size=SIZES)
+    def two_producers(counts, size):
+        batches = [producer_items(producer, count, size) for producer, count in enumerate(counts)]
+        with opened(ipc_adapter, kind) as queue:
+            with children(ipc_adapter, *((queue, batch) for batch in batches), target=put_each):
+                # Drained before the children are joined: they cannot exit while items are unflushed.
+                got = [verdict.returned("SHARE-SAFE-2", call("get()", queue.get)) for _ in range(sum(counts))]
+        expected = [item for batch in batches for item in batch]
+        verdict.expect(
+            "SHARE-SAFE-2",
+            Counter(got) == Counter(expected),
+            f"got {len(got)} items; missing {list((Counter(expected) - Counter(got)).elements())}, "
+            f"unexpected {list((Counter(got) - Counter(expected)).elements())}",
+        )
+        for producer, batch in enumerate(batches):
+            seen = [item for item in got if item[0] == producer]
+            verdict.expect(
+                "SHARE-ORDER-1",
+                seen == batch,
+                f"producer {producer}'s items came out as seq {[seq for _, seq, _ in seen]}",
+            )
+
+    two_producers()
+
+
+@pytest.mark.spec("SHARE-EXIT-1")
+@pytest.mark.requires(Capability.INHERITANCE)
+@pytest.mark.parametrize("kind", QUEUE_KINDS)
+def test_items_outlive_the_process_that_put_them(ipc_adapter, kind):
+    items = producer_items(0, 5, 64)  # small, so the flush fits in any pipe and the child can exit
+    with opened(ipc_adapter, kind) as queue:
+        with children(ipc_adapter, (queue, items), target=put_each) as (child,):
+            child.join(timing.OPERATION_DEADLINE)
+            verdict.expect(
+                "SHARE-EXIT-1",
+                child.exitcode == 0,
+                f"the producer, having put {len(items)} small items, had exit code {child.exitcode} "
+                f"after {timing.OPERATION_DEADLINE}s (None: still running)",
+            )
+        got = [verdict.returned("SHARE-EXIT-1", call("get() after the producer exited", queue.get)) for _ in items]
+    verdict.expect("SHARE-EXIT-1", got == items, f"got {got}, expected {items}")
+
+
+@pytest.mark.spec("SHARE-SAFE-1")
+@pytest.mark.parametrize("kind", QUEUE_KINDS)
+def test_threads_putting_at_once_lose_nothing(ipc_adapter, kind):
+    skip_proxies(ipc_adapter, kind, "the docs forbid sharing between threads without a lock (SHARE-PROXY-1)")
+    threads, per_thread = 3, 20
+    expected = [(thread, seq) for thread in range(threads) for seq in range(per_thread)]
+    with opened(ipc_adapter, kind) as queue:
+        start = threading.Barrier(threads, timeout=timing.OPERATION_DEADLINE)
+
+        def put_all(thread):
+            start.wait()
+            for seq in range(per_thread):
+                queue.put((thread, seq))
+
+        outcomes = {}
+
+        def run_producer(thread):
+            outcomes[thread] = call(f"thread {thread}: {per_thread} puts", put_all, thread)
+
+        workers = [threading.Thread(target=run_producer, args=(thread,)) for thread in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timing.OPERATION_DEADLINE + timing.JOIN_GRACE)  # call() itself returns by its deadline
+        for thread in range(threads):
+            verdict.returned("SHARE-SAFE-1", outcomes[thread])
+        got = [verdict.returned("SHARE-SAFE-1", call("get()", queue.get)) for _ in expected]
+    verdict.expect(
+        "SHARE-SAFE-1",
+        sorted(got) == expected,
+        f"got {len(got)} items; missing {sorted(set(expected) - set(got))}, duplicated "
+        f"{[item for item, n in Counter(got).items() if n > 1]}",
+    )
+
+
+# --- exceptions ----------------------------------------------------------------------------
+
+
+@pytest.mark.spec("SHARE-EXC-1")
+@pytest.mark.parametrize("kind", BOUNDED_KINDS)
+def test_timeouts_raise_the_queue_module_exceptions(ipc_adapter, kind):
+    with opened(ipc_adapter, kind, maxsize=1) as queue:
+        verdict.raised("SHARE-EXC-1", call("get_nowait() on an empty queue", queue.get_nowait), queue_module.Empty)
+        verdict.returned("SHARE-EXC-1", call("put(1)", queue.put, 1))
+        verdict.raised("SHARE-EXC-1", call("put_nowait(2) on a full queue", queue.put_nowait, 2), queue_module.Full)
+        verdict.returned("SHARE-EXC-1", call("get()", queue.get))  # drained, so the feeder can finish

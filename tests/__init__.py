@@ -1,0 +1,1 @@
+"""The suite's own tests: the plugin, traceability, and deliberately broken adapters."""

@@ -1,0 +1,60 @@
+"""What the suite's own tests share.
+
+Most tests here run pytest in a subprocess (``pytester.runpytest_subprocess``):
+the ipc-conformance plugin loads its adapter and Hypothesis profile at
+configure time, so an in-process run would share them with this session.
+:func:`run_pytest` gives each such run a clean environment: the variables
+that select an adapter or profile are removed, so every test states its
+own, and the repository root is importable, so ``tests.faults.*`` and
+``tests.citations`` can be loaded by name.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Environment variables that change what the plugin selects.
+SELECTION_VARIABLES = ("IPC_CONFORMANCE_ADAPTER", "IPC_CONFORMANCE_PROFILE", "CI")
+
+#: Generous bound for one pytest subprocess; a run past it is a hang.
+SUBPROCESS_TIMEOUT = 120
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds; deselect with -m 'not slow'")
+
+
+def clean_environment(monkeypatch) -> None:
+    """Drop adapter/profile selection from the environment; put the repo root on PYTHONPATH."""
+    for name in SELECTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    path = [str(REPO_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path))
+
+
+@pytest.fixture
+def run_pytest(pytester, monkeypatch):
+    """``run_pytest(*args, env={...})``: pytest in a subprocess, in the pytester directory.
+
+    ``env`` adds environment variables for this run only; the cache
+    provider is off so runs leave nothing behind.
+    """
+    clean_environment(monkeypatch)
+
+    def run(*args, env=None, timeout=SUBPROCESS_TIMEOUT):
+        with monkeypatch.context() as patch:
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=timeout)
+
+    return run
+
+
+def output(result) -> str:
+    """Everything a pytester run printed, stdout then stderr."""
+    return "\n".join(result.outlines + result.errlines)

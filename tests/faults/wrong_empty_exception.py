@@ -1,0 +1,40 @@
+"""A Queue whose non-blocking and timed ``get`` signal "empty" with IndexError.
+
+The docs require ``queue.Empty`` when ``get(block=False)``, ``get_nowait()``
+or ``get(timeout=t)`` finds no item; this queue raises ``IndexError`` (what
+popping an empty list raises) instead.  Everything else is the stdlib
+Queue.  Violates the queue clauses that name ``queue.Empty``.
+"""
+
+import multiprocessing
+import platform
+import queue
+from multiprocessing.queues import Queue
+
+from conformance.adapter import Adapter, Consistency
+from implementations.stdlib import CAPABILITIES
+
+CONTEXT = multiprocessing.get_context("fork")
+
+
+class IndexErrorQueue(Queue):
+    def __init__(self, maxsize=0):
+        super().__init__(maxsize, ctx=CONTEXT)
+
+    def get(self, block=True, timeout=None):
+        try:
+            return super().get(block, timeout)
+        except queue.Empty:
+            raise IndexError("get from an empty queue") from None
+
+
+ADAPTER = Adapter(
+    name="fault-wrong-empty-exception",
+    implementation="tests.faults.wrong_empty_exception",
+    version=platform.python_version(),
+    start_method="fork",
+    context=CONTEXT,
+    queue=IndexErrorQueue,
+    capabilities=CAPABILITIES,
+    consistency=Consistency.EVENTUAL,
+)

@@ -1,0 +1,208 @@
+"""Traceability: the catalogue, the tests that cite it and the checks that name it agree.
+
+* every clause is cited by a test of ``conformance/suite`` or says why it is
+  untestable, and every cited ID exists;
+* every clause ID written literally under ``conformance/`` exists, and one
+  that a check (``expect``/``returned``/``raised``/``within``) names is
+  cited by a test of some suite file that runs that code;
+* the catalogue is well formed and ``SPEC.md`` is rendered from it.
+
+The suite is collected once, in a subprocess, with ``tests.citations``
+recording each test's ``spec`` markers (its own, its class's, its module's).
+"""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Set
+
+import pytest
+
+from conformance import spec
+from conformance.adapter import Capability
+from conformance.spec.clause import CLAUSE_ID
+from tests.conftest import REPO_ROOT, SELECTION_VARIABLES
+
+PACKAGE = REPO_ROOT / "conformance"
+SUITE = PACKAGE / "suite"
+CHECKS = {"expect", "returned", "raised", "within"}
+MINIMUM_CLAUSES = 60
+REGENERATE = "python -m conformance.spec > SPEC.md"
+
+
+@pytest.fixture(scope="module")
+def census(tmp_path_factory):
+    """Collect ``conformance.suite``; returns (exit code, output, one record per test)."""
+    out = tmp_path_factory.mktemp("census") / "citations.json"
+    env = {k: v for k, v in os.environ.items() if k not in SELECTION_VARIABLES}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "tests.citations",
+         "--citations-out", str(out), "--pyargs", "conformance.suite"],
+        cwd=str(out.parent), env=env, capture_output=True, text=True, timeout=120,
+    )
+    records = json.loads(out.read_text()) if out.exists() else []
+    return run.returncode, run.stdout + run.stderr, records
+
+
+def cited(records) -> Dict[str, Set[str]]:
+    """Clause ID -> the suite files (by name) whose tests cite it."""
+    where = defaultdict(set)
+    for record in records:
+        for clause_id in record["spec"]:
+            where[clause_id].add(Path(record["path"]).name)
+    return where
+
+
+def test_suite_collects_cleanly(census):
+    code, text, records = census
+    assert code == 0, f"collecting conformance.suite failed (exit {code}):\n{text}"
+    assert records, "conformance.suite has no tests"
+
+
+def test_every_suite_test_cites_a_clause(census):
+    _, _, records = census
+    bare = [r["nodeid"] for r in records if not r["spec"]]
+    assert not bare, f"tests without @pytest.mark.spec: {bare}"
+
+
+def test_every_cited_clause_exists(census):
+    _, _, records = census
+    unknown = sorted({(c, r["nodeid"]) for r in records for c in r["spec"] if c not in spec.CATALOGUE})
+    assert not unknown, f"tests cite clauses missing from the catalogue: {unknown}"
+
+
+def test_every_clause_is_cited_or_untestable(census):
+    _, _, records = census
+    where = cited(records)
+    uncited = [c.id for c in spec.CATALOGUE.values() if not c.untestable and c.id not in where]
+    assert not uncited, f"clauses no suite test cites (cite them, or set untestable= with the reason): {uncited}"
+
+
+def test_untestable_clauses_are_not_cited(census):
+    """A clause marked untestable but cited is a contradiction: one of the two is wrong."""
+    _, _, records = census
+    where = cited(records)
+    both = {c.id: sorted(where[c.id]) for c in spec.CATALOGUE.values() if c.untestable and c.id in where}
+    assert not both, f"clauses marked untestable yet cited by tests in: {both}"
+
+
+# --- clause IDs written in the code ----------------------------------------------------------
+
+
+def python_files() -> List[Path]:
+    """Every module under conformance/ except the catalogue itself."""
+    return sorted(p for p in PACKAGE.rglob("*.py") if (PACKAGE / "spec") not in p.parents)
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in python_files()}
+
+
+def imports(path: Path) -> Set[str]:
+    """The conformance modules ``path`` imports directly (``from pkg import mod`` counts as ``pkg.mod``)."""
+    here = module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if name in MODULES}
+
+
+def reached_from(start: str) -> Set[str]:
+    """``start`` and every conformance module it imports, transitively."""
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(imports(MODULES[name]))
+    return seen
+
+
+def clause_literals(path: Path):
+    """(line, ID, whether it is the first argument of a check) for each clause-ID string in ``path``."""
+    prefixes = {clause_id.split("-")[0] for clause_id in spec.CATALOGUE}
+    tree = ast.parse(path.read_text(), str(path))
+    checked = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name in CHECKS and isinstance(node.args[0], ast.Constant):
+                checked.add(id(node.args[0]))
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            continue
+        if id(node) in checked or (CLAUSE_ID.match(node.value) and node.value.split("-")[0] in prefixes):
+            yield node.lineno, node.value, id(node) in checked
+
+
+def test_clause_ids_in_the_code_exist():
+    unknown = [
+        f"{path.relative_to(REPO_ROOT)}:{line}: {clause_id}"
+        for path in python_files()
+        for line, clause_id, _ in clause_literals(path)
+        if clause_id not in spec.CATALOGUE
+    ]
+    assert not unknown, "clause IDs used in the code but missing from the catalogue:\n" + "\n".join(unknown)
+
+
+def test_checked_clauses_are_cited_by_a_suite_file_that_runs_the_check(census):
+    """A failing check names its clause; a test running that check must cite it, or the report misleads."""
+    _, _, records = census
+    where = cited(records)
+    suite_files = {module_name(p): p.name for p in SUITE.glob("test_*.py")}
+    runners = defaultdict(set)
+    for suite_module, file_name in suite_files.items():
+        for module in reached_from(suite_module):
+            runners[module].add(file_name)
+    gaps = []
+    for path in python_files():
+        files = runners.get(module_name(path))
+        if not files:
+            continue  # not run by the suite; test_clause_ids_in_the_code_exist still covers it
+        for line, clause_id, is_check in clause_literals(path):
+            if is_check and clause_id in spec.CATALOGUE and not where.get(clause_id, set()) & files:
+                gaps.append(f"{path.relative_to(REPO_ROOT)}:{line}: {clause_id} (runs from {', '.join(sorted(files))})")
+    assert not gaps, "checks name clauses that no test in the files running them cites:\n" + "\n".join(gaps)
+
+
+# --- the catalogue itself ----------------------------------------------------------------------
+
+
+def test_catalogue_has_enough_clauses():
+    assert len(spec.CATALOGUE) >= MINIMUM_CLAUSES, f"only {len(spec.CATALOGUE)} clauses"
+
+
+@pytest.mark.parametrize("clause", list(spec.CATALOGUE.values()), ids=lambda c: c.id)
+def test_clause_is_well_formed(clause):
+    assert clause.statement.strip(), "empty statement"
+    assert clause.source.strip(), "empty source"
+    valid = {c.value for c in Capability}
+    assert set(clause.needs) <= valid, f"needs {sorted(set(clause.needs) - valid)}; valid: {sorted(valid)}"
+    assert clause.until is None or clause.since < clause.until, f"empty version range {clause.versions}"
+    assert clause.untestable is None or clause.untestable.strip(), "untestable without a reason"
+
+
+def test_spec_md_is_rendered_from_the_catalogue():
+    rendered = subprocess.run(
+        [sys.executable, "-m", "conformance.spec"], cwd=str(REPO_ROOT), capture_output=True, text=True, check=True
+    ).stdout
+    path = REPO_ROOT / "SPEC.md"
+    assert path.exists(), f"SPEC.md is missing; generate it with: {REGENERATE}"
+    assert path.read_text() == rendered, f"SPEC.md is out of date; regenerate it with: {REGENERATE}"
