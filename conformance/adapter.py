@@ -76,16 +76,20 @@ PRIMITIVES: Tuple[Capability, ...] = (
     Capability.PIPE,
 )
 
-#: For each capability an adapter claims, the methods each primitive must have.
-CLAIMED_METHODS = {
+#: The methods every instance of a primitive must have.
+PRIMITIVE_METHODS = {
     Capability.QUEUE: ("put", "get", "put_nowait", "get_nowait", "empty", "full"),
     Capability.JOINABLE_QUEUE: ("put", "get", "put_nowait", "get_nowait", "empty", "full"),
     Capability.SIMPLE_QUEUE: ("put", "get", "empty"),
     Capability.PIPE: ("send", "recv", "send_bytes", "recv_bytes", "recv_bytes_into", "poll", "close"),
-    Capability.QSIZE: ("qsize",),
-    Capability.CLOSE: ("close", "join_thread", "cancel_join_thread"),
-    Capability.TASK_DONE: ("task_done", "join"),
-    Capability.SIMPLE_QUEUE_CLOSE: ("close",),
+}
+
+#: For each capability that promises methods: the primitives it applies to, and the methods.
+CAPABILITY_METHODS = {
+    Capability.QSIZE: ((Capability.QUEUE, Capability.JOINABLE_QUEUE), ("qsize",)),
+    Capability.CLOSE: ((Capability.QUEUE, Capability.JOINABLE_QUEUE), ("close", "join_thread", "cancel_join_thread")),
+    Capability.TASK_DONE: ((Capability.JOINABLE_QUEUE,), ("task_done", "join")),
+    Capability.SIMPLE_QUEUE_CLOSE: ((Capability.SIMPLE_QUEUE,), ("close",)),
 }
 
 

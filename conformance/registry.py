@@ -11,7 +11,7 @@ import importlib
 import sys
 from typing import Dict, List
 
-from conformance.adapter import CLAIMED_METHODS, Adapter, AdapterError, Capability
+from conformance.adapter import CAPABILITY_METHODS, PRIMITIVE_METHODS, Adapter, AdapterError, Capability
 from conformance.harness.cleanup import dispose
 
 ENTRY_POINT_GROUP = "ipc_conformance.adapters"
@@ -85,25 +85,32 @@ def load(spec: str) -> Adapter:
     return target
 
 
-def _instances(adapter: Adapter):
-    """One fresh instance of every primitive the adapter offers, with its capability."""
-    factories = [
-        (Capability.QUEUE, lambda: adapter.queue(0)),
-        (Capability.JOINABLE_QUEUE, lambda: adapter.joinable_queue(0)),
-        (Capability.SIMPLE_QUEUE, adapter.simple_queue),
-        (Capability.PIPE, lambda: adapter.pipe(True)[0]),
-    ]
-    for capability, make in factories:
-        if adapter.has(capability):
-            yield capability, make
+def _factories(adapter: Adapter):
+    """A zero-argument maker for each primitive the adapter offers."""
+    makers = {
+        Capability.QUEUE: lambda: adapter.queue(0),
+        Capability.JOINABLE_QUEUE: lambda: adapter.joinable_queue(0),
+        Capability.SIMPLE_QUEUE: adapter.simple_queue,
+        Capability.PIPE: lambda: adapter.pipe(True),
+    }
+    return [(primitive, make) for primitive, make in makers.items() if adapter.has(primitive)]
+
+
+def _promised_methods(adapter: Adapter, primitive: Capability):
+    """``(method, capability that promises it)`` for one primitive of this adapter."""
+    promised = [(method, primitive) for method in PRIMITIVE_METHODS[primitive]]
+    for capability, (primitives, methods) in CAPABILITY_METHODS.items():
+        if adapter.has(capability) and primitive in primitives:
+            promised += [(method, capability) for method in methods]
+    return promised
 
 
 def validate(adapter: Adapter) -> None:
-    """Check that every primitive the adapter offers has the methods it claims.
+    """Check that the adapter's context and primitives have what it claims.
 
-    Builds one instance of each primitive and looks for the methods named in
-    :data:`CLAIMED_METHODS`; a missing one is an error naming the primitive,
-    the method and the capability that claims it.
+    Builds one instance of each primitive and looks for every method its
+    primitive and its claimed capabilities promise; a missing one is an
+    error naming the primitive, the method and the capability.
     """
     for name in ("Process", "Pipe"):
         if not hasattr(adapter.context, name):
@@ -111,38 +118,23 @@ def validate(adapter: Adapter) -> None:
                 f"adapter {adapter.name!r}: its context {adapter.context!r} has no {name}; "
                 "pass a multiprocessing context (or an object offering Process and Pipe)"
             )
-    claims = [c for c in CLAIMED_METHODS if adapter.has(c) and c not in (Capability.QUEUE, Capability.JOINABLE_QUEUE, Capability.SIMPLE_QUEUE, Capability.PIPE)]
-    for primitive, make in _instances(adapter):
+    for primitive, make in _factories(adapter):
         try:
-            instance = make()
+            made = make()
         except Exception as exc:
             raise AdapterError(
                 f"adapter {adapter.name!r}: creating its {primitive} failed: {type(exc).__name__}: {exc}"
             ) from exc
+        instance = made[0] if primitive is Capability.PIPE else made
         try:
-            required = list(CLAIMED_METHODS[primitive])
-            for capability in claims:
-                if _claim_applies(capability, primitive):
-                    required += [(m, capability) for m in CLAIMED_METHODS[capability]]
-            for entry in required:
-                method, capability = entry if isinstance(entry, tuple) else (entry, primitive)
+            for method, capability in _promised_methods(adapter, primitive):
                 if not callable(getattr(instance, method, None)):
                     raise AdapterError(
                         f"adapter {adapter.name!r}: its {primitive} has no method {method}() but the "
-                        f"adapter claims capability {capability!r}; implement it or remove the claim"
+                        f"adapter claims capability '{capability}'; implement it or remove the claim"
                     )
         finally:
-            dispose(instance)
-
-
-def _claim_applies(capability: Capability, primitive: Capability) -> bool:
-    if capability in (Capability.QSIZE, Capability.CLOSE):
-        return primitive in (Capability.QUEUE, Capability.JOINABLE_QUEUE)
-    if capability is Capability.TASK_DONE:
-        return primitive is Capability.JOINABLE_QUEUE
-    if capability is Capability.SIMPLE_QUEUE_CLOSE:
-        return primitive is Capability.SIMPLE_QUEUE
-    return False
+            dispose(made)
 
 
 def describe(adapter: Adapter) -> str:

@@ -9,7 +9,7 @@ helpers built on it), so every failure starts with the clause it violates::
 and the Hypothesis report below it shows the shrunk steps that led there.
 """
 
-from typing import Optional, Tuple, Type, Union
+from typing import Dict, Optional, Tuple, Type, Union
 
 from conformance import spec
 from conformance.harness.deadline import Outcome
@@ -18,7 +18,12 @@ ExceptionTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
 
 
 class ClauseViolation(AssertionError):
-    """An observation contradicts a clause of the catalogue."""
+    """An observation contradicts a clause of the catalogue.
+
+    Each clause raises its own subclass (:func:`violation_type`), so
+    Hypothesis, which tells bugs apart by exception type and location, keeps
+    violations of different clauses apart while shrinking.
+    """
 
     def __init__(self, clause_id: str, observed: str):
         self.clause = spec.clause(clause_id)
@@ -27,6 +32,17 @@ class ClauseViolation(AssertionError):
         super().__init__(
             f"{c.id} violated ({c.strength.value}, Python {c.versions}): {c.statement}\n  observed: {observed}"
         )
+
+
+_VIOLATION_TYPES: Dict[str, Type[ClauseViolation]] = {}
+
+
+def violation_type(clause_id: str) -> Type[ClauseViolation]:
+    """The :class:`ClauseViolation` subclass for one clause."""
+    if clause_id not in _VIOLATION_TYPES:
+        name = "ClauseViolation_" + clause_id.replace("-", "_")
+        _VIOLATION_TYPES[clause_id] = type(name, (ClauseViolation,), {"__module__": __name__})
+    return _VIOLATION_TYPES[clause_id]
 
 
 def expect(clause_id: str, condition: bool, observed: str) -> None:
@@ -38,7 +54,7 @@ def expect(clause_id: str, condition: bool, observed: str) -> None:
     """
     clause = spec.clause(clause_id)
     if not condition and clause.holds_for():
-        raise ClauseViolation(clause_id, observed)
+        raise violation_type(clause_id)(clause_id, observed)
 
 
 def returned(clause_id: str, outcome: Outcome) -> object:

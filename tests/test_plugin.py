@@ -267,14 +267,21 @@ def test_needs_a_pipe(ipc_adapter):
 @pytest.mark.requires("qsize", "task_done")
 def test_needs_qsize_and_task_done():
     pass
+
+@pytest.mark.consistency("eventual")
+def test_about_the_feeder_thread():
+    pass
 """
 
 
-def test_missing_capability_skips_with_a_reason_naming_it(pytester, run_pytest):
+def test_missing_capability_or_other_consistency_skips_with_a_reason_naming_it(pytester, run_pytest):
     pytester.makepyfile(NEEDS_A_PIPE)
     result = run_pytest("--ipc-adapter", "manager", "-rs")
-    result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["SKIPPED * adapter 'manager' lacks capability pipe"])
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines_random([
+        "SKIPPED * adapter 'manager' lacks capability pipe",
+        "SKIPPED * adapter 'manager' declares exact consistency; this test is about eventual queues",
+    ])
 
 
 def test_suite_pipe_tests_are_skipped_for_an_adapter_without_pipes(run_pytest):
@@ -336,6 +343,22 @@ def test_unknown_capability_in_requires_is_a_usage_error(pytester, run_pytest):
     assert result.ret == USAGE_ERROR
     line = error_line(result)
     assert "test_needs_telepathy" in line and "'telepathy'" in line
+
+
+def test_unknown_consistency_level_is_a_usage_error(pytester, run_pytest):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.consistency("psychic")
+        def test_about_psychic_queues():
+            pass
+        """
+    )
+    result = run_pytest()
+    assert result.ret == USAGE_ERROR, output(result)
+    line = error_line(result)
+    assert "test_about_psychic_queues" in line and "'psychic'" in line
 
 
 # --- hygiene ---------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 * every clause is cited by a test of ``conformance/suite`` or says why it is
   untestable, and every cited ID exists;
-* every clause ID written literally under ``conformance/`` exists, and one
-  that a check (``expect``/``returned``/``raised``/``within``) names is
-  cited by a test of some suite file that runs that code;
+* every clause ID written under ``conformance/`` (in a check such as
+  ``expect``/``returned``/``raised``/``within``, a model's prediction, a
+  machine's clause list) exists and is cited by a test of some suite file
+  that runs that code;
 * the catalogue is well formed and ``SPEC.md`` is rendered from it.
 
 The suite is collected once, in a subprocess, with ``tests.citations``
@@ -136,7 +137,11 @@ def reached_from(start: str) -> Set[str]:
 
 
 def clause_literals(path: Path):
-    """(line, ID, whether it is the first argument of a check) for each clause-ID string in ``path``."""
+    """(line, ID) for each clause ID written in ``path``.
+
+    A string is taken for a clause ID when it is the first argument of a
+    check (whatever its spelling) or looks like one with a catalogue prefix.
+    """
     prefixes = {clause_id.split("-")[0] for clause_id in spec.CATALOGUE}
     tree = ast.parse(path.read_text(), str(path))
     checked = set()
@@ -149,37 +154,55 @@ def clause_literals(path: Path):
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             continue
         if id(node) in checked or (CLAUSE_ID.match(node.value) and node.value.split("-")[0] in prefixes):
-            yield node.lineno, node.value, id(node) in checked
+            yield node.lineno, node.value
+
+
+def test_clause_literals_finds_check_arguments_and_clause_ids(tmp_path):
+    source = tmp_path / "sample.py"
+    source.write_text(
+        '''"""Mentions QUEUE-FIFO-1 in prose, which is not a citation."""
+from conformance.verdict import expect, raised
+PREDICTED = "PIPE-EOF-1"
+expect("QUEUE-FIFO-1", True, "")
+raised("queue-fifo-1", None, ValueError)
+NOT_A_CLAUSE = "UTF-8"
+'''
+    )
+    assert sorted(clause_literals(source)) == [(3, "PIPE-EOF-1"), (4, "QUEUE-FIFO-1"), (5, "queue-fifo-1")]
 
 
 def test_clause_ids_in_the_code_exist():
     unknown = [
         f"{path.relative_to(REPO_ROOT)}:{line}: {clause_id}"
         for path in python_files()
-        for line, clause_id, _ in clause_literals(path)
+        for line, clause_id in clause_literals(path)
         if clause_id not in spec.CATALOGUE
     ]
     assert not unknown, "clause IDs used in the code but missing from the catalogue:\n" + "\n".join(unknown)
 
 
-def test_checked_clauses_are_cited_by_a_suite_file_that_runs_the_check(census):
-    """A failing check names its clause; a test running that check must cite it, or the report misleads."""
+def test_clauses_in_the_code_are_cited_by_a_suite_file_that_runs_it(census):
+    """A failing check names its clause; a test running that check must cite it, or the report misleads.
+
+    Every clause ID written in a module that suite files run (a check's
+    argument, a model's prediction, a machine's clause list) must be cited
+    by a test of one of those files.
+    """
     _, _, records = census
     where = cited(records)
-    suite_files = {module_name(p): p.name for p in SUITE.glob("test_*.py")}
     runners = defaultdict(set)
-    for suite_module, file_name in suite_files.items():
-        for module in reached_from(suite_module):
-            runners[module].add(file_name)
+    for path in SUITE.glob("test_*.py"):
+        for module in reached_from(module_name(path)):
+            runners[module].add(path.name)
     gaps = []
     for path in python_files():
         files = runners.get(module_name(path))
         if not files:
             continue  # not run by the suite; test_clause_ids_in_the_code_exist still covers it
-        for line, clause_id, is_check in clause_literals(path):
-            if is_check and clause_id in spec.CATALOGUE and not where.get(clause_id, set()) & files:
+        for line, clause_id in clause_literals(path):
+            if clause_id in spec.CATALOGUE and not where.get(clause_id, set()) & files:
                 gaps.append(f"{path.relative_to(REPO_ROOT)}:{line}: {clause_id} (runs from {', '.join(sorted(files))})")
-    assert not gaps, "checks name clauses that no test in the files running them cites:\n" + "\n".join(gaps)
+    assert not gaps, "clauses named in code that no test of the files running it cites:\n" + "\n".join(gaps)
 
 
 # --- the catalogue itself ----------------------------------------------------------------------

@@ -62,7 +62,10 @@ def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing
         try:
             outcome.value = fn(*args, **kwargs)
         except BaseException as exc:  # the implementation may raise anything
-            outcome.error = exc
+            # Without its traceback: the frames would keep the implementation's
+            # objects (buffers, locks) alive in a reference cycle through this
+            # frame, and CPython 3.13 warns when such buffers are collected late.
+            outcome.error = exc.with_traceback(None)
         outcome.elapsed = time.monotonic() - start
         done.set()
 

@@ -159,8 +159,15 @@ class Peer:
         return not self._process.is_alive()
 
     def stop(self) -> None:
-        """Ask the peer to exit, then join, terminate and kill as needed."""
+        """Ask the peer to exit, then join, terminate and kill as needed.
+
+        A peer still inside a command cannot read the request to exit, so it
+        is terminated at once instead of after a grace period.
+        """
+        stuck = self._busy is not None and self._busy._outcome is None and not self._control.poll(0)
         self.exit()
+        if stuck and self._process.is_alive():
+            self._process.terminate()
         reap(self._process)
         dispose(self._control)
 

@@ -50,3 +50,22 @@ JOIN_GRACE = 3.0 * SCALE
 #: First and longest interval between polls in ``eventually``.
 POLL_FIRST = 0.0005
 POLL_LONGEST = 0.02
+
+#: Concurrency scenarios: once every worker has exited (so every producer
+#: has flushed), the final drain keeps getting for this long after its last
+#: success before it declares the items still missing lost.
+DRAIN_GRACE = 1.0 * SCALE
+
+#: Concurrency scenarios: the timeout of each get the final drain makes
+#: (short, so the drain also notices workers exiting).
+DRAIN_STEP = 0.01
+
+#: Concurrency scenarios: when every producer has exited (so its items are
+#: in the pipe, QUEUE-FLUSH-2), the final drain waits this long after its
+#: last success for items still missing.
+FLUSHED_VISIBLE = 0.2 * SCALE
+
+#: Concurrency scenarios: a worker's flush or exit that has not finished
+#: after this may be waiting for room in the pipe; from then on the test
+#: process helps it with bounded gets.
+HELP_AFTER = 0.02

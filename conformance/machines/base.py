@@ -9,13 +9,15 @@ implementation answered, so generation is deterministic and failures
 shrink and replay.
 """
 
-from typing import Any, Callable, List
+import sys
+from typing import Any, Callable, List, Optional, Tuple
 
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from conformance.harness.cleanup import dispose
 from conformance.harness.peer import Peer
+from conformance.verdict import expect
 
 
 class ConformanceMachine(RuleBasedStateMachine):
@@ -26,6 +28,21 @@ class ConformanceMachine(RuleBasedStateMachine):
         self.adapter = adapter
         self._owned: List[Any] = []
         self._peers: List[Peer] = []
+        self.deferred: Optional[Tuple[str, str]] = None
+
+    def defer(self, clause_id: str, observed: str) -> None:
+        """Record a violation whose detection depended on a race; teardown reports it.
+
+        Where an observation is racy (which items an eventual queue has
+        published yet), raising at once would end the example at a step
+        that varies between runs of the same example, which Hypothesis
+        reports as inconsistent data generation instead of the violation.
+        The rule resynchronises the model and carries on; teardown raises
+        the first deferred violation, so every run of the example ends at
+        the same place.
+        """
+        if self.deferred is None:
+            self.deferred = (clause_id, observed)
 
     def own(self, resource: Any) -> Any:
         """Register ``resource`` (a queue, connection or pair) for disposal."""
@@ -44,6 +61,8 @@ class ConformanceMachine(RuleBasedStateMachine):
             peer.stop()
         for resource in self._owned:
             dispose(resource)
+        if self.deferred is not None and sys.exc_info()[0] is None:
+            expect(self.deferred[0], False, self.deferred[1])
 
 
 def run(machine: Callable[[Any], ConformanceMachine], adapter, *, examples: float = 1.0, steps: float = 1.0) -> None:

@@ -27,10 +27,10 @@ FIRST, SECOND = 0, 1
 ExceptionTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
 
 #: Bytes of messages the model lets pile up in one direction with nobody
-#: reading.  8 KiB is below every POSIX pipe and socket-pair buffer the suite
-#: targets (Linux pipes hold 64 KiB, macOS socket pairs 8 KiB), so such sends
-#: never block; a send that would exceed it needs a receiver reading at the
-#: same time (:meth:`PipeModel.fits`).
+#: reading.  No POSIX pipe or socket-pair buffer the suite targets holds less
+#: (Linux pipes hold 64 KiB, macOS socket pairs 8 KiB), so such sends never
+#: block; a send that would exceed it needs a receiver reading at the same
+#: time (:meth:`PipeModel.fits`).
 UNREAD_BYTES_BOUND = 8 * 1024
 
 #: Framing allowance per message when estimating its size in the OS buffer

@@ -75,6 +75,14 @@ class QueueModel:
         self._by_producer[item.producer].popleft()
         return True
 
+    def discard(self, item: Item) -> None:
+        """Remove ``item`` wherever it is held (to resynchronise after a violation)."""
+        for entries in self._by_producer.values():
+            for entry in entries:
+                if entry[1] == item:
+                    entries.remove(entry)
+                    return
+
     def remaining(self) -> List[Item]:
         return [item for _, item in sorted(e for q in self._by_producer.values() for e in q)]
 

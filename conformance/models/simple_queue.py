@@ -2,9 +2,9 @@
 
 A SimpleQueue writes each item to its pipe before ``put`` returns, so the
 model is a plain FIFO of the items whose ``put`` has returned, in any
-process, plus whether *this* process has closed its handle (``close()``
-is per process: other processes keep theirs).  Every answer of the
-implementation is compared with it exactly.
+process, and every answer of the implementation is compared with it
+exactly.  (The machine checks a closed queue within a single step and then
+replaces it, so the model has no closed state.)
 """
 
 from collections import deque
@@ -49,7 +49,6 @@ class SimpleQueueModel:
 
     def __init__(self) -> None:
         self.items: Deque[Item] = deque()
-        self.closed = False
 
     @property
     def empty(self) -> bool:
@@ -69,9 +68,6 @@ class SimpleQueueModel:
 
     def get(self) -> Item:
         return self.items.popleft()
-
-    def close(self) -> None:
-        self.closed = True
 
     def explain(self, got: object) -> str:
         """How ``got`` differs from the item a get must return now, for a failure message."""

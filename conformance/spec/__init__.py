@@ -1,7 +1,7 @@
 """The spec catalogue: numbered clauses, one module per documented section.
 
 Each section module (``queue``, ``joinable_queue``, ``simple_queue``,
-``manager_queue``, ``pipe``, ``sharing``) defines ``TITLE`` and a tuple
+``manager_queue``, ``pipe``, ``sharing``, ``concurrency``) defines ``TITLE`` and a tuple
 ``CLAUSES``.  The suite's test files mirror those modules one to one.
 ``SPEC.md`` is rendered from here (``python -m conformance.spec``).
 """
@@ -19,6 +19,7 @@ SECTIONS: Tuple[str, ...] = (
     "manager_queue",
     "pipe",
     "sharing",
+    "concurrency",
 )
 
 

@@ -7,12 +7,15 @@ spec), and, for behaviour the docs leave open, CPython's
 sections 1 and 3-8).
 """
 
+from conformance.adapter import Capability
 from conformance.spec.clause import Clause, Strength
 
 TITLE = "Pipe and Connection"
 
 REQUIRED = Strength.REQUIRED
 IMPL = Strength.IMPLEMENTATION_DEFINED
+#: Every clause here is about the adapter's pipe.
+NEEDS = (Capability.PIPE.value,)
 
 _CONNECTION = "Dmp 'Connection Objects' (3.8-3.13)"
 _PIPE = "Dmp 'Pipes and Queues', multiprocessing.Pipe (3.8-3.13)"
@@ -24,12 +27,14 @@ CLAUSES = (
         "Pipe() called without arguments returns a duplex pair: each end can both send and receive.",
         _PIPE + ": 'If duplex is True (the default) then the pipe is bidirectional'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-DUPLEX-2",
         "In a duplex pipe (duplex=True) each end sends to, and receives from, the other end.",
         _PIPE,
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-DIRECTION-1",
@@ -39,6 +44,7 @@ CLAUSES = (
         _CONNECTION + ": send() sends 'to the other end of the connection'; recv() returns 'an object "
         "sent from the other end'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-FIFO-1",
@@ -47,6 +53,7 @@ CLAUSES = (
         _CONNECTION + ": connections 'can be thought of as message oriented connected sockets', "
         "an ordered, reliable channel; 'Pipes and Queues': the ends are 'connected by a pipe'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-SIMPLEX-1",
@@ -55,6 +62,7 @@ CLAUSES = (
         _PIPE + ": 'conn1 can only be used for receiving messages and conn2 can only be used for "
         "sending messages'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-SIMPLEX-2",
@@ -62,6 +70,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase._check_writable ('connection is read-only'); "
         "observed 3.8-3.13; the docs say only that the end 'can only be used for receiving'",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-SIMPLEX-3",
@@ -70,6 +79,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase._check_readable ('connection is write-only'); "
         "observed 3.8-3.13; the docs say only that the end 'can only be used for sending'",
         IMPL,
+        needs=NEEDS,
     ),
     # -- objects ------------------------------------------------------------
     Clause(
@@ -78,6 +88,7 @@ CLAUSES = (
         _CONNECTION + ": send(obj) 'The object must be picklable'; recv() 'Return an object sent from "
         "the other end of the connection using send()'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-OBJECT-2",
@@ -86,6 +97,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase.send pickles before writing; observed 3.8-3.13; "
         "the docs say only 'The object must be picklable'",
         IMPL,
+        needs=NEEDS,
     ),
     # -- byte messages ------------------------------------------------------
     Clause(
@@ -95,6 +107,7 @@ CLAUSES = (
         _CONNECTION + ": send_bytes sends 'as a complete message'; recv_bytes returns 'a complete "
         "message of byte data'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-BYTES-2",
@@ -103,6 +116,7 @@ CLAUSES = (
         _CONNECTION + ": send_bytes sends any bytes-like object 'as a complete message' "
         "(CPython test _TestPoll.test_empty_string)",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-BYTES-3",
@@ -111,6 +125,7 @@ CLAUSES = (
         "reads while the sender sends.",
         _CONNECTION + ": 'a complete message' with no size limit below the ~32 MiB note",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-BYTES-4",
@@ -119,6 +134,7 @@ CLAUSES = (
         _CONNECTION + ": 'If offset is given then data is read from that position in buffer. If size "
         "is given then that many bytes will be read from buffer'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-BYTES-5",
@@ -127,6 +143,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase.send_bytes; observed 3.8-3.13 "
         "(CPython test _TestConnection.test_sendbytes)",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-BYTES-6",
@@ -134,6 +151,7 @@ CLAUSES = (
         "send_bytes() raise ValueError.",
         _CONNECTION + ": send() and send_bytes() 'Very large pickles/buffers ... may raise a ValueError'",
         REQUIRED,
+        needs=NEEDS,
         untestable="'may' permits both outcomes, so no observation can violate it; CPython on Linux "
         "sends 64 MiB without error (8-byte length header for large messages, bpo-17560, 3.8+)",
     ),
@@ -144,6 +162,7 @@ CLAUSES = (
         _CONNECTION + ": 'If maxlength is specified and the message is longer than maxlength then "
         "OSError is raised'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-MAXLEN-2",
@@ -152,6 +171,7 @@ CLAUSES = (
         _CONNECTION + ": 'the connection will no longer be readable'; what a read then does, and that "
         "a duplex end stays writable, is CPython 3.11 connection.py _bad_message_length; observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-MAXLEN-3",
@@ -159,12 +179,14 @@ CLAUSES = (
         "exactly maxlength bytes long.",
         _CONNECTION + ": the error is for a message 'longer than maxlength'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-MAXLEN-4",
         "recv_bytes() with a negative maxlength raises ValueError and consumes nothing.",
         "CPython 3.11 connection.py _ConnectionBase.recv_bytes ('negative maxlength'); observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     # -- recv_bytes_into ----------------------------------------------------
     Clause(
@@ -174,6 +196,7 @@ CLAUSES = (
         _CONNECTION + ": 'Read into buffer a complete message ... and return the number of bytes in "
         "the message'; 'the message will be written into the buffer from that position'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-INTO-2",
@@ -181,6 +204,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase.recv_bytes_into writes only "
         "buf[offset:offset + size]; observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-INTO-3",
@@ -189,6 +213,7 @@ CLAUSES = (
         _CONNECTION + ": 'If the buffer is too short then a BufferTooShort exception is raised and the "
         "complete message is available as e.args[0]'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-INTO-4",
@@ -197,6 +222,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase.recv_bytes_into reads before checking the size; "
         "observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-INTO-5",
@@ -206,6 +232,7 @@ CLAUSES = (
         "ValueError is CPython 3.11 connection.py recv_bytes_into ('negative offset', 'offset too "
         "large'); observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     # -- poll ---------------------------------------------------------------
     Clause(
@@ -213,6 +240,7 @@ CLAUSES = (
         "poll() without an argument returns at once.",
         _CONNECTION + ": 'If timeout is not specified then it will return immediately'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-POLL-2",
@@ -220,6 +248,7 @@ CLAUSES = (
         "can be received, and otherwise returns by the end of the timeout.",
         _CONNECTION + ": 'If timeout is a number then this specifies the maximum time in seconds to block'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-POLL-3",
@@ -227,6 +256,7 @@ CLAUSES = (
         "CPython 3.11 connection.py Connection._poll (wait() with the timeout); observed 3.8-3.13; the "
         "docs give only the maximum",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-POLL-4",
@@ -234,6 +264,7 @@ CLAUSES = (
         "returns True.",
         _CONNECTION + ": 'If timeout is None then an infinite timeout is used'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-POLL-5",
@@ -242,6 +273,7 @@ CLAUSES = (
         "_TestConnection.test_connection asserts poll(-1) is False at once); the docs state it for "
         "multiprocessing.connection.wait only",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-POLL-6",
@@ -250,6 +282,7 @@ CLAUSES = (
         _CONNECTION + ": poll() 'Return whether there is any data available to be read'; that send() "
         "has written when it returns is CPython's synchronous _send_bytes; observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-POLL-7",
@@ -258,6 +291,7 @@ CLAUSES = (
         "CPython 3.11 connection.py Connection._poll only waits for readability; CPython test "
         "_TestPoll.test_boundaries; observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     # -- close --------------------------------------------------------------
     Clause(
@@ -267,12 +301,14 @@ CLAUSES = (
         _CONNECTION + ": close() 'Close the connection'; the OSError ('handle is closed') is CPython "
         "3.11 connection.py _check_closed; observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-CLOSE-2",
         "close() on an end that is already closed returns normally.",
         "CPython 3.11 connection.py _ConnectionBase.close; observed 3.8-3.13",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-CLOSE-3",
@@ -281,12 +317,14 @@ CLAUSES = (
         _CONNECTION + ": 'Connection objects now support the context management protocol ... "
         "__enter__() returns the connection object, and __exit__() calls close()' (3.3)",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-CLOSE-4",
         "close() is called automatically when the connection is garbage collected.",
         _CONNECTION + ": close() 'This is called automatically when the connection is garbage collected'",
         REQUIRED,
+        needs=NEEDS,
         untestable="when an object is garbage collected is up to the interpreter (immediate under "
         "CPython reference counting, deferred elsewhere), so no deadline for the close can be derived",
     ),
@@ -299,6 +337,7 @@ CLAUSES = (
         _CONNECTION + ": receives raise 'EOFError if there is nothing left to receive and the other "
         "end was closed'",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-EOF-2",
@@ -306,6 +345,7 @@ CLAUSES = (
         _CONNECTION + ": the EOFError condition ('nothing left to receive and the other end was "
         "closed') persists",
         REQUIRED,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-EOF-3",
@@ -314,6 +354,7 @@ CLAUSES = (
         "Dmp 'Listeners and Clients' says the same of wait(): ready 'when ... the other end has "
         "been closed'",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-EOF-4",
@@ -321,6 +362,7 @@ CLAUSES = (
         "CPython 3.11 connection.py Connection._send (EPIPE from write with SIGPIPE ignored); observed "
         "3.8-3.13 on Linux for duplex and simplex pipes; the docs are silent",
         IMPL,
+        needs=NEEDS,
     ),
     Clause(
         "PIPE-EOF-5",
@@ -331,6 +373,7 @@ CLAUSES = (
         "once (AF_UNIX reset on close with unread data); the docs promise EOFError, so this narrows "
         "PIPE-EOF-1 to the reference's behaviour",
         IMPL,
+        needs=NEEDS,
     ),
     # -- documented hazards the suite records but cannot check ---------------
     Clause(
@@ -339,6 +382,7 @@ CLAUSES = (
         "the same end at the same time.",
         "Dmp 'Exchanging objects between processes', Pipes (3.8-3.13)",
         REQUIRED,
+        needs=NEEDS,
         untestable="the docs allow any outcome ('may become corrupted'), so nothing can be asserted; "
         "the suite never uses one end from two processes or threads at once",
     ),
@@ -348,6 +392,7 @@ CLAUSES = (
         "likely to become corrupted.",
         _CONNECTION + ", warning",
         REQUIRED,
+        needs=NEEDS,
         untestable="'likely to become corrupted' allows any outcome, so there is nothing to assert",
     ),
     Clause(
@@ -356,6 +401,7 @@ CLAUSES = (
         "send_bytes() calls are not supported').",
         "CPython 3.11 connection.py PipeConnection._send_bytes (gh-107219)",
         IMPL,
+        needs=NEEDS,
         since=(3, 11),
         untestable="Windows only (named-pipe PipeConnection), and it concerns concurrent use of one "
         "end, which PIPE-SHARED-1 leaves undefined",

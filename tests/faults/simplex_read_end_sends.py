@@ -1,8 +1,8 @@
-"""A one-way Pipe whose receive-only end also sends: violates the pipe direction clause.
+"""A one-way Pipe whose receive-only end also sends: violates PIPE-SIMPLEX-2.
 
 The docs say that with ``duplex=False`` the first end "can only be used
-for receiving messages"; the stdlib makes ``send`` on it raise OSError.
-This pipe builds its one-way ends from a socket pair, as the stdlib does
+for receiving messages" (PIPE-SIMPLEX-1); the stdlib makes ``send`` on it
+raise OSError (PIPE-SIMPLEX-2).  This pipe builds its one-way ends from a socket pair, as the stdlib does
 for two-way ones, but forgets ``writable=False`` on the receiving end:
 ``send`` there succeeds, and the bytes go to the sending end, which cannot
 read them.  The sending end is correct (it refuses ``recv``), and

@@ -3,7 +3,8 @@
 The docs require ``queue.Empty`` when ``get(block=False)``, ``get_nowait()``
 or ``get(timeout=t)`` finds no item; this queue raises ``IndexError`` (what
 popping an empty list raises) instead.  Everything else is the stdlib
-Queue.  Violates the queue clauses that name ``queue.Empty``.
+Queue.  Violates QUEUE-GET-3 (``get_nowait``, ``get(False)``), QUEUE-GET-2
+(``get(True, timeout)``) and QUEUE-TIMEOUT-1 (``get(True, 0)``).
 """
 
 import multiprocessing

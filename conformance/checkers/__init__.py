@@ -1,0 +1,1 @@
+"""Checkers for recorded concurrent histories (:mod:`.history`)."""

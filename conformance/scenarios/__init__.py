@@ -1,0 +1,1 @@
+"""Concurrency scenarios: generation (:mod:`.strategies`) and execution with repetition (:mod:`.runner`)."""

@@ -1,0 +1,240 @@
+"""Concurrency scenarios and the Hypothesis strategies that generate them.
+
+A :class:`Scenario` is a short sequential prefix run by the test process,
+then 2 to 4 worker scripts run at once (:mod:`conformance.harness.workers`):
+producers, consumers and mixes of both, each a few operations, with
+capacities from 1 to unbounded and payloads from a few bytes through 4 KiB
+(above ``PIPE_BUF``, so a write is no longer atomic) to 100 KiB (above the
+64 KiB pipe buffer).  Sync operations: a producer may flush
+(``close()`` + ``join_thread()``) or give up flushing
+(``cancel_join_thread()``) at the end of its script, and a worker may
+``signal`` an event that a later worker ``wait``s for.  Every worker exits
+normally when its script ends, which is a flush point too.
+
+Everything, the children's noise seeds included, is drawn here, in the
+test process; a scenario never depends on what an execution observed.
+Items are unique ``(producer, sequence number)`` keys, so the checker is
+polynomial.  Generation guarantees that no operation can block forever on
+a conforming implementation: queue gets and bounded puts are timed, a
+worker waits only for a signal from a worker before it (no cycles), and
+SimpleQueue scripts, whose ``get()`` has no timeout, never get more items
+than are put and never put more than the OS pipe holds.
+"""
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from hypothesis import strategies as st
+
+from conformance.adapter import Capability
+from conformance.harness.workers import Op
+
+#: Payload sizes: tiny; just over PIPE_BUF (4096, the atomic-write limit)
+#: and two pages; over the 64 KiB pipe buffer.
+TINY, PAGE, LARGE = 8, 4097, 100 * 1024
+QUEUE_SIZES = (TINY, PAGE, 8192, LARGE)
+#: SimpleQueue puts write synchronously: larger-than-buffer puts would need
+#: a reader, which a scenario cannot promise.
+SIMPLE_QUEUE_SIZES = (TINY, PAGE)
+#: What SimpleQueue scripts may leave unread in the pipe at most.
+SIMPLE_QUEUE_ROOM = 48 * 1024
+
+#: Timeouts of timed gets and puts (seconds): short, since each one that
+#: expires costs its length, and long enough for a put to wake a get.
+GET_TIMEOUTS = (0.02, 0.005, 0.1)
+PUT_TIMEOUTS = (0.02, 0.1)
+
+#: How long a ``wait`` waits for its signal (its deadline is longer still).
+WAIT_TIMEOUT = 10.0
+
+MAIN = "main"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What one example runs: the primitive, its capacity, the prefix and the worker scripts."""
+
+    kind: str
+    maxsize: Optional[int]
+    prefix: Tuple[Op, ...]
+    workers: Tuple[Tuple[Op, ...], ...]
+    seeds: Tuple[int, ...]
+    signals: int = 0
+
+    @property
+    def names(self) -> Tuple[str, ...]:
+        return tuple(f"w{i + 1}" for i in range(len(self.workers)))
+
+    @property
+    def processes(self) -> int:
+        return len(self.workers) + (1 if self.prefix else 0)
+
+    @property
+    def operations(self) -> int:
+        return len(self.prefix) + sum(len(script) for script in self.workers)
+
+    def cancelled(self) -> Tuple[str, ...]:
+        """Workers that call cancel_join_thread(): their items may be lost (CONC-CANCEL-1)."""
+        return tuple(n for n, s in zip(self.names, self.workers) if any(op.name == "cancel" for op in s))
+
+    def __str__(self) -> str:
+        capacity = "unbounded" if self.maxsize is None else f"maxsize={self.maxsize}"
+        lines = [f"{self.kind}({capacity}): {self.processes} processes, {self.operations} operations"]
+        if self.prefix:
+            lines.append(f"  {MAIN} (prefix): " + "; ".join(map(str, self.prefix)))
+        for name, script, seed in zip(self.names, self.workers, self.seeds):
+            lines.append(f"  {name} (seed {seed}): " + "; ".join(map(str, script)))
+        return "\n".join(lines)
+
+
+#: Abstract operations, drawn first; keys are numbered afterwards.
+_PRODUCE = ("put", "put_nowait")
+_CONSUME = ("get", "get_nowait")
+_QUERY = ("qsize", "empty", "full")
+
+
+def _queries(adapter, kind: str) -> Tuple[str, ...]:
+    if kind == "simple_queue":
+        return ("empty",)
+    return tuple(q for q in _QUERY if q != "qsize" or adapter.has(Capability.QSIZE))
+
+
+@st.composite
+def _abstract_script(draw, role: str, queries: Tuple[str, ...], max_ops: int) -> List[str]:
+    names = {
+        "producer": _PRODUCE + queries[:1],
+        "consumer": _CONSUME + queries,
+        "mixed": _PRODUCE + _CONSUME + queries,
+    }[role]
+    # Weighted toward the role's main operation, which sorts first and shrinks to it.
+    return draw(st.lists(st.sampled_from(names), min_size=1, max_size=max_ops))
+
+
+@st.composite
+def scenarios(draw, adapter, kind: str = "queue", max_workers: int = 4, max_ops: int = 4, max_prefix: int = 3):
+    """Scenarios for ``adapter``'s ``kind`` ("queue" or "simple_queue")."""
+    simple = kind == "simple_queue"
+    timed = adapter.has(Capability.TIMEOUTS) and not simple
+    closable = adapter.has(Capability.CLOSE) and not simple
+    maxsize = None if simple else draw(st.sampled_from((None, 1, 2, 3)), label="maxsize")
+    # Swarm-style: a scenario is all tiny, all of the largest size or mixed,
+    # so the races that need every item large (a feeder still writing when
+    # its process closes, interleaved frames, a reader stealing a frame's
+    # tail) are common instead of a product of per-item chances.
+    sizes = SIMPLE_QUEUE_SIZES if simple else QUEUE_SIZES
+    payloads = draw(st.sampled_from(("tiny", "largest", "mixed")), label="payloads")
+    sizes = {"tiny": sizes[:1], "largest": sizes[-1:], "mixed": sizes}[payloads]
+    queries = _queries(adapter, kind)
+    count = draw(st.integers(2, max_workers), label="workers")
+    roles = [draw(st.sampled_from(("producer", "consumer", "mixed"))) for _ in range(count)]
+    prefix_names = draw(st.lists(st.sampled_from(("put", "put_nowait", "get_nowait") + queries[:1]), max_size=max_prefix))
+    scripts = [draw(_abstract_script(role, queries, max_ops)) for role in roles]
+    tails = [[] for _ in range(count)]
+    for i, role in enumerate(roles):
+        if closable and role != "consumer":
+            ending = draw(st.sampled_from(("exit", "flush", "cancel")))
+            if ending != "exit":
+                tails[i].append(ending)
+    waits = {}
+    if not simple:
+        for j in range(1, count):
+            signaller = draw(st.one_of(st.none(), st.integers(0, j - 1)))
+            if signaller is not None:
+                waits[j] = len(waits)
+                tails[signaller].append(("signal", waits[j]))
+    seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in range(count))
+
+    def concrete(process: str, names, counter: List[int]) -> List[Op]:
+        ops = []
+        for name in names:
+            if isinstance(name, tuple):
+                ops.append(Op(name[0], key=name[1]))
+            elif name in _PRODUCE:
+                counter[0] += 1
+                size = draw(st.sampled_from(sizes)) if len(sizes) > 1 else sizes[0]
+                if name == "put" and maxsize is not None:
+                    # A bounded blocking put must be timed, or it could wait forever.
+                    if not timed:
+                        name = "put_nowait"
+                    else:
+                        ops.append(Op("put", (process, counter[0]), size, draw(st.sampled_from(PUT_TIMEOUTS))))
+                        continue
+                ops.append(Op(name, key=(process, counter[0]), size=size))
+            elif name in _CONSUME:
+                if simple:
+                    ops.append(Op("get"))
+                elif name == "get" and timed:
+                    ops.append(Op("get", timeout=draw(st.sampled_from(GET_TIMEOUTS))))
+                else:
+                    ops.append(Op("get_nowait"))
+            else:
+                ops.append(Op(name))
+        return ops
+
+    prefix = concrete(MAIN, prefix_names, [0])
+    workers = []
+    for i, (name, script) in enumerate(zip((f"w{k + 1}" for k in range(count)), scripts)):
+        body = concrete(name, script, [0]) + concrete(name, tails[i], [0])
+        producers_besides = any(n in _PRODUCE for n in prefix_names) or any(
+            n in _PRODUCE for k, other in enumerate(scripts) if k != i for n in other
+        )
+        if "cancel" in tails[i] and producers_besides:
+            # A process that exits after cancel_join_thread() may die while its feeder
+            # holds the queue's write lock, and then every other producer's feeder waits
+            # for it forever (spec-digest K2): only a sole producer may cancel.
+            body = [op for op in body if op.name != "cancel"]
+        if "cancel" in tails[i]:
+            # Exiting after cancel_join_thread() can cut the feeder's write short; a frame
+            # larger than PIPE_BUF would then be torn and hang every later get (spec-digest
+            # K2, QUEUE-KILL-1).  Writes up to PIPE_BUF are atomic: a tiny item arrives whole or not at all.
+            body = [op._replace(size=TINY) if op.name.startswith("put") else op for op in body]
+        if i in waits:
+            body.insert(0, Op("wait", key=waits[i], timeout=WAIT_TIMEOUT))
+        workers.append(body)
+    if simple:
+        prefix, workers = _fit_simple_queue(prefix, workers)
+    return Scenario(kind, maxsize, tuple(prefix), tuple(map(tuple, workers)), seeds, len(waits))
+
+
+def _fit_simple_queue(prefix: List[Op], workers: List[List[Op]]):
+    """Make SimpleQueue scripts safe to block on: no get without an item that surely comes, no overfull pipe.
+
+    A get with nothing to get would block forever (SimpleQueue.get() has no
+    timeout).  Puts never wait here, so the puts a process makes before its
+    first get surely happen; the prefix may get what it put before, and the
+    workers together get at most the items the prefix left plus those sure
+    puts.  Gets beyond that become ``empty()`` queries, and payloads beyond
+    :data:`SIMPLE_QUEUE_ROOM` become tiny; the rewrite is a function of the
+    drawn scenario alone.
+    """
+    room = SIMPLE_QUEUE_ROOM
+
+    def fit_put(op: Op) -> Op:
+        nonlocal room
+        size = op.size if op.size <= room - TINY else TINY
+        room -= size
+        return Op("put", key=op.key, size=size)
+
+    held, fitted_prefix = 0, []
+    for op in prefix:
+        if op.name.startswith("put"):
+            op, held = fit_put(op), held + 1
+        elif op.name.startswith("get"):
+            op, held = (Op("get"), held - 1) if held else (Op("empty"), held)
+        fitted_prefix.append(op)
+    for ops in workers:
+        for op in ops:
+            if op.name.startswith("get"):
+                break
+            held += op.name.startswith("put")
+    fitted_workers = []
+    for ops in workers:
+        out = []
+        for op in ops:
+            if op.name.startswith("put"):
+                op = fit_put(op)
+            elif op.name.startswith("get"):
+                op, held = (Op("get"), held - 1) if held else (Op("empty"), held)
+            out.append(op)
+        fitted_workers.append(out)
+    return fitted_prefix, fitted_workers

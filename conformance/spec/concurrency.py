@@ -1,0 +1,100 @@
+"""Concurrent use: several processes putting and getting at once, flush points, checked from histories.
+
+Map: spec-digest §9 (Q8, Q9, Q12, Q15-Q17), §10 (K1-K3) and §14 (MP1-MP4);
+anchors-concurrency §7 (the consistency ladder and the interval checks).
+The clauses here cover what the per-primitive sections do not already say;
+the concurrency checker (:mod:`conformance.checkers`) also enforces
+QUEUE-FIFO-1/2, QUEUE-DELIVERY-1, QUEUE-MAXSIZE-1/2, QUEUE-FLUSH-1/2,
+QUEUE-VISIBLE-2, SHARE-SAFE-2, SQ-SHARED-1 and SQ-EMPTY-1 on recorded
+histories.  ``Dmp`` is the multiprocessing documentation, section "Pipes and
+Queues" unless another section is named.
+"""
+
+from conformance.spec.clause import Clause, Strength
+
+REQ, IMPL, UNREL = Strength.REQUIRED, Strength.IMPLEMENTATION_DEFINED, Strength.UNRELIABLE
+
+TITLE = "Concurrent use"
+
+CLAUSES = (
+    Clause(
+        "CONC-SAFE-1",
+        "Operations made by several processes at once on one queue each return as documented: an item put or "
+        "got intact, queue.Full or queue.Empty where the call may raise them, never another exception, "
+        "never a call that does not return (a timed call returns within its timeout; put and get with a "
+        "free slot or an available item return).",
+        "Dmp 'Pipes and Queues': 'Queues are thread and process safe'; 'multi-producer, multi-consumer FIFO "
+        "queues' (3.8-3.14)",
+        REQ,
+        needs=("inheritance",),
+    ),
+    Clause(
+        "CONC-CONSUMERS-1",
+        "When several processes get from one queue at once, each item is got by exactly one of them: no item "
+        "is got twice, whether by two consumers or by one.",
+        "Dmp 'Pipes and Queues': 'multi-producer, multi-consumer FIFO queues', 'Queues are thread and process "
+        "safe' (3.8-3.14); CPython 3.11 queues.py Queue.get (reads under _rlock)",
+        REQ,
+        needs=("inheritance",),
+    ),
+    Clause(
+        "CONC-ORDER-1",
+        "Each producer's order holds across consumers too: if one get returns an item before another get "
+        "(in any process) begins, the second never returns an item the same producer put earlier.",
+        "Dmp note: 'objects enqueued by the same process will always be in the expected order with respect "
+        "to each other'; a FIFO queue's gets are ordered by when they take effect (3.8-3.14)",
+        REQ,
+        needs=("inheritance",),
+    ),
+    Clause(
+        "CONC-COUNT-1",
+        "qsize() and full() answer with a count that was true at some instant during the call: qsize() lies "
+        "between the items whose put had returned minus the gets begun, and the puts begun minus the gets "
+        "returned; full() is True only if the queue could have held maxsize items, False only if it could "
+        "have held fewer.",
+        "CPython 3.11 queues.py: put acquires the bounded semaphore before returning and get releases it "
+        "before returning, so qsize() (sem_getvalue) and full() count accepted items exactly (spec-digest "
+        "§9.3 Q12); Dmp calls both 'not reliable', which bounds the answer, it does not free it",
+        IMPL,
+        needs=("queue", "inheritance"),
+    ),
+    Clause(
+        "CONC-EMPTY-1",
+        "get_nowait(), get(block=False), get(True, timeout) and empty() report an empty queue only if it could "
+        "have been empty: items flushed before the call (close() and join_thread() returned, or the producer "
+        "exited) and not taken by gets begun before it returned are available.  While another get is in "
+        "flight the non-blocking forms may raise queue.Empty anyway (CPython: the read lock is busy).",
+        "Dmp Queue.join_thread ('all data in the buffer has been flushed to the pipe'), 'Joining processes that "
+        "use queues'; CPython 3.11 queues.py Queue.get (_rlock.acquire(False) raises Empty, spec-digest §9.2 "
+        "Q9, gh-87302)",
+        IMPL,
+        needs=("queue", "inheritance"),
+    ),
+    Clause(
+        "CONC-LEVEL-1",
+        "A queue of exact consistency (SimpleQueue, the SyncManager proxy, or an adapter that declares it) is "
+        "linearizable: empty, full, Empty and Full are exact at every instant, and an item whose put "
+        "returned before another put began comes out first, across processes.",
+        "spec-digest §12 SQ1 and §13 MQ4 (synchronous writes, round trips); anchors-concurrency §7.1 level L; "
+        "the adapter's declared consistency",
+        IMPL,
+        needs=("inheritance",),
+    ),
+    Clause(
+        "CONC-CANCEL-1",
+        "Items put by a process that called cancel_join_thread() and then exited may be lost; any that arrive "
+        "arrive once, intact and in that producer's order.",
+        "Dmp Queue.cancel_join_thread: 'is likely to cause enqueued data to be lost' (3.8-3.14)",
+        REQ,
+        needs=("queue", "close", "inheritance"),
+    ),
+    Clause(
+        "CONC-HYGIENE-1",
+        "A scenario leaves nothing behind: every process the implementation or the harness started has "
+        "exited, and no file descriptor stays open once the primitives are closed and released.",
+        "Dmp 'Programming guidelines': 'Joining zombie processes', 'Explicitly pass resources to child "
+        "processes'; Queue.close ('release internal resources', 3.14 wording)",
+        REQ,
+        needs=("inheritance",),
+    ),
+)

@@ -1,0 +1,110 @@
+"""Concurrent use: generated multi-process scenarios, recorded histories, the history checker.
+
+Mirrors :mod:`conformance.spec.concurrency`.  Each test starts real worker
+processes with the adapter's context and checks what they recorded with
+:func:`conformance.checkers.history.check` at the consistency level the
+primitive claims: SimpleQueue exact, queues as the adapter declares
+(``Consistency.EXACT`` for the Manager proxy, ``EVENTUAL`` for the stdlib
+Queue).  The Hypothesis profile sets how many scenarios run; each example
+is executed several times (more once a failure was seen), see
+:mod:`conformance.scenarios.runner`.
+
+Process-heavy: every test here is in the xdist group ``processes``, so a
+parallel run keeps them on one worker instead of starving each other of
+the two cores.
+"""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.adapter import Capability
+from conformance.harness.workers import Op
+from conformance.machines.base import run
+from conformance.machines.concurrent import ConcurrentQueueMachine
+from conformance.scenarios.runner import ScenarioRunner
+from conformance.scenarios.strategies import Scenario, scenarios
+
+pytestmark = pytest.mark.xdist_group("processes")
+
+#: Share of the profile's ``max_examples`` for one scenario test (each
+#: example is several executions of 2 to 4 processes).
+SCENARIO_EXAMPLES = 2.0
+
+#: What every scenario test checks, whatever the primitive.
+SHARED_CLAUSES = ("CONC-SAFE-1", "CONC-CONSUMERS-1", "CONC-HYGIENE-1", "SHARE-SAFE-2", "CONC-LEVEL-1")
+
+QUEUE_CLAUSES = SHARED_CLAUSES + (
+    "QUEUE-DELIVERY-1", "QUEUE-FIFO-1", "QUEUE-FIFO-2", "CONC-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2",
+    "CONC-CANCEL-1", "CONC-COUNT-1", "CONC-EMPTY-1", "QUEUE-VISIBLE-2", "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2",
+    "QUEUE-PUT-2",
+)
+SIMPLE_QUEUE_CLAUSES = SHARED_CLAUSES + ("SQ-SHARED-1", "SQ-EMPTY-1", "CONC-COUNT-1")
+
+
+def _warm_up(kind: str) -> Scenario:
+    """A one-put, one-get scenario run unchecked before measuring hygiene."""
+    put, get = Op("put", ("w1", 1), 8), (Op("get") if kind == "simple_queue" else Op("get_nowait"))
+    return Scenario(kind, None, (), ((put,), (get,)), (0, 0))
+
+
+#: One scenario test's settings: a share of the active profile's examples;
+#: the runner fixture is per test on purpose (it carries the test's
+#: repetition state across examples).
+SCENARIO_SETTINGS = settings(
+    max_examples=max(1, round(settings().max_examples * SCENARIO_EXAMPLES)),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+
+@pytest.fixture
+def runner(ipc_adapter, request):
+    """A :class:`ScenarioRunner` for this test; records the strongest consistency level observed."""
+    kind = "simple_queue" if "simple_queue" in request.node.name else "queue"
+    scenario_runner = ScenarioRunner(ipc_adapter)
+    scenario_runner.warm_up(_warm_up(kind))
+    yield scenario_runner
+    request.node.user_properties.append(("executions", scenario_runner.executions))
+    request.node.user_properties.append(("strongest_consistency_observed", scenario_runner.strongest_observed))
+
+
+@pytest.mark.spec(*QUEUE_CLAUSES)
+@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE)
+@SCENARIO_SETTINGS
+@given(data=st.data())
+def test_queue_scenarios(ipc_adapter, runner, data):
+    """Generated scenarios on a Queue: 2-4 workers, prefix, flush/exit/cancel, signals, 8 B to 100 KiB items.
+
+    This ``@given(scenarios())`` form stays beside the machine because it
+    repeats each example (many times once a failure is seen, and on the
+    final replay) with workers released together at a barrier: it is what
+    catches the lock races (a missing read or write lock) and shrinks them
+    to a few operations that still reproduce.  The machine runs each
+    example once and cannot repeat it.
+    """
+    runner(data.draw(scenarios(ipc_adapter, "queue"), label="scenario"))
+
+
+@pytest.mark.spec(*SIMPLE_QUEUE_CLAUSES)
+@pytest.mark.requires(Capability.SIMPLE_QUEUE, Capability.INHERITANCE)
+@SCENARIO_SETTINGS
+@given(data=st.data())
+def test_simple_queue_scenarios(ipc_adapter, runner, data):
+    """Generated scenarios on a SimpleQueue, checked at exact consistency (global FIFO, exact empty()).
+
+    ``@given`` form for the same reason as :func:`test_queue_scenarios`;
+    the machine drives Queues only.
+    """
+    runner(data.draw(scenarios(ipc_adapter, "simple_queue"), label="scenario"))
+
+
+@pytest.mark.spec(
+    "CONC-SAFE-1", "CONC-CONSUMERS-1", "SHARE-SAFE-2", "QUEUE-DELIVERY-1", "QUEUE-FIFO-1", "QUEUE-FIFO-2",
+    "CONC-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "CONC-COUNT-1", "CONC-EMPTY-1", "QUEUE-VISIBLE-2",
+    "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2", "QUEUE-PUT-2", "CONC-LEVEL-1",
+)
+@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE)
+def test_queue_process_machine(ipc_adapter):
+    """Producers and consumers started, flushed and joined by rules over one queue's life; checked at every
+    quiescent point and after the final drain."""
+    run(ConcurrentQueueMachine, ipc_adapter, examples=0.2, steps=0.3)
