@@ -82,37 +82,54 @@ def _marker_args(item, name):
     return [arg for mark in item.iter_markers(name) for arg in mark.args]
 
 
+def _read_markers(item):
+    """The clauses, capabilities and consistency levels an item's markers name.
+
+    A typo in any of them is a usage error naming the test, found whatever
+    the item's fate (even one skipped for its Python version).
+    """
+    try:
+        clauses = [spec.clause(i) for i in _marker_args(item, "spec")]
+    except KeyError as exc:
+        raise pytest.UsageError(f"{item.nodeid}: {exc.args[0]}") from None
+    try:
+        needed = [Capability(c) for c in _marker_args(item, "requires")]
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"{item.nodeid}: requires() names an unknown capability: {exc}; "
+            f"use one of {', '.join(c.value for c in Capability)}"
+        ) from None
+    try:
+        levels = [Consistency(c) for c in _marker_args(item, "consistency")]
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"{item.nodeid}: consistency() names an unknown level: {exc}; "
+            f"use one of {', '.join(c.value for c in Consistency)}"
+        ) from None
+    return clauses, needed, levels
+
+
+def _skip_reason(adapter, clauses, needed, levels):
+    """Why the adapter cannot run a test with these markers, or None."""
+    if clauses and not any(c.holds_for() for c in clauses):
+        return f"clauses {', '.join(c.id for c in clauses)} do not hold for this Python version"
+    if levels and adapter.consistency not in levels:
+        return (
+            f"adapter {adapter.name!r} declares {adapter.consistency} consistency; "
+            f"this test is about {', '.join(str(c) for c in levels)} queues"
+        )
+    missing = adapter.missing(needed)
+    if missing:
+        return f"adapter {adapter.name!r} lacks capability {', '.join(sorted(c.value for c in missing))}"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     adapter = config._ipc_adapter
     for item in items:
-        clause_ids = _marker_args(item, "spec")
-        try:
-            clauses = [spec.clause(i) for i in clause_ids]
-        except KeyError as exc:
-            raise pytest.UsageError(f"{item.nodeid}: {exc.args[0]}") from None
-        if clauses and not any(c.holds_for() for c in clauses):
-            item.add_marker(pytest.mark.skip(reason=f"clauses {', '.join(clause_ids)} do not hold for this Python version"))
-            continue
-        try:
-            needed = [Capability(c) for c in _marker_args(item, "requires")]
-        except ValueError as exc:
-            raise pytest.UsageError(f"{item.nodeid}: requires() names an unknown capability: {exc}") from None
-        levels = [Consistency(c) for c in _marker_args(item, "consistency")]
-        if levels and adapter.consistency not in levels:
-            item.add_marker(
-                pytest.mark.skip(
-                    reason=f"adapter {adapter.name!r} declares {adapter.consistency} consistency; "
-                    f"this test is about {', '.join(str(c) for c in levels)} queues"
-                )
-            )
-            continue
-        missing = adapter.missing(needed)
-        if missing:
-            item.add_marker(
-                pytest.mark.skip(
-                    reason=f"adapter {adapter.name!r} lacks capability {', '.join(sorted(c.value for c in missing))}"
-                )
-            )
+        reason = _skip_reason(adapter, *_read_markers(item))
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")

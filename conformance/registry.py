@@ -40,6 +40,8 @@ def _import_object(spec: str):
         raise AdapterError(f"adapter path {spec!r} must look like 'package.module:object'")
     try:
         module = importlib.import_module(module_name)
+    except AdapterError:
+        raise
     except Exception as exc:
         raise AdapterError(
             f"importing adapter module {module_name!r} failed: {type(exc).__name__}: {exc}; "
@@ -64,6 +66,8 @@ def load(spec: str) -> Adapter:
             )
         try:
             target = entry.load()
+        except AdapterError:
+            raise
         except Exception as exc:
             raise AdapterError(
                 f"loading adapter {spec!r} ({entry.value}) failed: {type(exc).__name__}: {exc}; "

@@ -6,8 +6,7 @@ clauses it violates; the run must fail, name one of those clauses, and
 show Hypothesis's shrunk example.  The same tests must pass on the
 reference, so the failures come from the faults and not from the suite.
 The ``ci`` profile is derandomised, so the runs generate the same examples
-every time; ``tests.quick_report`` skips Hypothesis's explain phase, which
-would triple the time of a failing run without changing its verdict.
+every time.
 """
 
 import importlib
@@ -17,13 +16,13 @@ from typing import List, Tuple
 
 import pytest
 
-from conformance import spec
+from conformance import profiles, spec
 from tests.conftest import output
 
 PROFILE = "ci"
 REFERENCE = "stdlib-fork"  # the faults wrap the fork context
-#: A shrunk example has at most this many steps (the profile allows 30).
-SHRUNK_STEPS = 10
+#: A shrunk example has at most half the steps the profile lets an example take.
+SHRUNK_STEPS = profiles.PROFILES[PROFILE].stateful_step_count // 2
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ SUITES = sorted({f.suite for f in FAULTS})
 def selection(suite: str, clauses):
     """pytest arguments running the tests of ``suite`` that cite any of ``clauses``."""
     cites = [arg for clause in clauses for arg in ("--cites", clause)]
-    return ["--pyargs", suite, "-p", "tests.citations", *cites, "--ipc-profile", PROFILE, "-p", "tests.quick_report"]
+    return ["--pyargs", suite, "-p", "tests.citations", *cites, "--ipc-profile", PROFILE]
 
 
 VIOLATION = re.compile(r"\b([A-Z]+(?:-[A-Z]+)*-\d+) violated")

@@ -13,8 +13,11 @@ queue in the test process and checks the whole history
 (:func:`conformance.checkers.history.check`).
 
 Rules and preconditions depend only on what the machine started (the
-number of running workers), never on what a worker observed, so examples
-replay and shrink.  Each example runs once: the machine finds bugs of
+number of workers started since the last join), never on what a worker
+observed, so examples replay and shrink.  A violation is racy, so it is
+deferred (:meth:`ConformanceMachine.defer`) rather than raised at the step
+that saw it: later rules keep their place in the sequence but leave the
+broken queue alone, and teardown raises it.  Each example runs once: the machine finds bugs of
 sequencing (a flush, then an exit, then a later consumer), while races
 that need repetition to reproduce and shrink are the scenario test's job.
 """
@@ -33,7 +36,6 @@ from conformance.harness.workers import Crew, Op, Record
 from conformance.machines.base import ConformanceMachine
 from conformance.scenarios.runner import Caller, Drain, DrainHung, timed
 from conformance.scenarios.strategies import GET_TIMEOUTS, MAIN, PUT_TIMEOUTS, QUEUE_SIZES
-from conformance.verdict import expect
 
 #: Workers that may run at once (the test process is one more).
 MAX_RUNNING = 3
@@ -52,6 +54,7 @@ class ConcurrentQueueMachine(ConformanceMachine):
         self.records: List[Record] = []
         self.exited = set()
         self.started = 0
+        self.unjoined = 0
         self.main_puts = 0
         self.drain = None
         self.caller = Caller()
@@ -69,7 +72,8 @@ class ConcurrentQueueMachine(ConformanceMachine):
 
     @property
     def running(self) -> int:
-        return len(self.crews)
+        """Workers started since the last join (whether or not a violation stopped them from starting)."""
+        return self.unjoined
 
     def _put(self, name: str, seq: int, size: int) -> Op:
         if self.maxsize is None:
@@ -81,14 +85,16 @@ class ConcurrentQueueMachine(ConformanceMachine):
     def _get(self, timeout: float) -> Op:
         return Op("get", timeout=timeout) if self.adapter.has(Capability.TIMEOUTS) else Op("get_nowait")
 
-    def _start(self, kind: str, script: List[Op], seed: int) -> str:
+    def _start(self, kind: str, script: List[Op], seed: int) -> None:
         self.started += 1
+        self.unjoined += 1
+        if self.failed:
+            return
         name = f"{kind}{self.started}"
         crew = Crew(self.adapter, self.queue)
         self.crews.append(crew)
         crew.start([(name, tuple(op._replace(key=(name, op.key[1])) if op.key else op for op in script), seed)])
         note(f"started {name}: " + "; ".join(map(str, crew.workers[0].script)))
-        return name
 
     def history(self) -> History:
         level = EXACT if self.adapter.exact else EVENTUAL
@@ -112,11 +118,13 @@ class ConcurrentQueueMachine(ConformanceMachine):
     @rule(size=st.sampled_from(QUEUE_SIZES))
     def put_in_test_process(self, size):
         self.main_puts += 1
+        if self.failed:
+            return
         self.records.append(timed(self.caller, MAIN, len(self.records), self.queue, self._put(MAIN, self.main_puts, size), ()))
 
     @rule(query=st.sampled_from(("get_nowait", "qsize", "empty", "full")))
     def query_in_test_process(self, query):
-        if query == "qsize" and not self.adapter.has(Capability.QSIZE):
+        if self.failed or query == "qsize" and not self.adapter.has(Capability.QSIZE):
             return
         self.records.append(timed(self.caller, MAIN, len(self.records), self.queue, Op(query), ()))
 
@@ -124,7 +132,7 @@ class ConcurrentQueueMachine(ConformanceMachine):
     @rule()
     def join_workers(self):
         """Wait for every running worker's records, draining while they flush; reap them all."""
-        crews, self.crews = self.crews, []
+        crews, self.crews, self.unjoined = self.crews, [], 0
         try:
             for crew in crews:
                 stall = crew.wait_reports(self.drain.step)
@@ -146,7 +154,7 @@ class ConcurrentQueueMachine(ConformanceMachine):
 
     @invariant()
     def history_so_far_is_allowed(self):
-        if self.queue is None or self.running:
+        if self.queue is None or self.running or self.failed:
             return
         self._judge(check(self.history(), final=False))
 
@@ -160,15 +168,20 @@ class ConcurrentQueueMachine(ConformanceMachine):
 
     def _fail(self, clause: str, observed: str) -> None:
         self.failed = True
-        expect(clause, False, observed)
+        self.defer(clause, observed)
 
     def teardown(self):
         try:
             if self.queue is not None and not self.failed and sys.exc_info()[0] is None:
                 if self.crews:
                     self.join_workers()
-                self.drain.finish(self.records, set())
-                self._judge(check(self.history(), final=True))
+                if not self.failed:
+                    try:
+                        self.drain.finish(self.records, set())
+                    except DrainHung as hung:
+                        self._fail("CONC-SAFE-1", f"the test process's {hung.record.op} did not return")
+                if not self.failed:
+                    self._judge(check(self.history(), final=True))
         finally:
             for crew in self.crews:
                 crew.reap()

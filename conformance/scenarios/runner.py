@@ -315,8 +315,10 @@ class ScenarioRunner:
     """Runs an example's scenario repeatedly and fails, naming the clause, at the first failing execution.
 
     One runner serves one test (one Hypothesis run): it remembers whether a
-    failure has been seen, to repeat more while shrinking, and the
-    strongest consistency level every history was consistent with.
+    failure has been seen, to repeat more while shrinking, when the first
+    one came (noted with the shrunk example: time to first failure is a
+    figure of merit of the suite), and the strongest consistency level
+    every history was consistent with.
     """
 
     def __init__(self, adapter, repeats: Optional[Tuple[int, int, int]] = None):
@@ -326,6 +328,8 @@ class ScenarioRunner:
         self.witness: Optional[str] = None
         self.observed: Set[str] = set()
         self.executions = 0
+        self.started = monotonic()
+        self.first_failure: Optional[str] = None
 
     def warm_up(self, scenario: Scenario) -> None:
         """Run ``scenario`` once unchecked, so lazily created process-wide resources (a manager
@@ -346,6 +350,10 @@ class ScenarioRunner:
                 self.observed.add(result.observed)
                 continue
             self.failure_seen = True
+            if self.first_failure is None:
+                self.first_failure = (f"First failure after {monotonic() - self.started:.2f}s, at execution "
+                                      f"{self.executions} of this test")
+            note(self.first_failure)
             first = failures[0]
             history = f"Failing history (execution {attempt} of up to {runs}):\n{execution.history}"
             self.witness = history
@@ -354,6 +362,7 @@ class ScenarioRunner:
             expect(first.clause, False, f"{first}\n  scenario ({scenario.processes} processes, "
                    f"{scenario.operations} operations):\n    " + str(scenario).replace("\n", "\n    "))
         if final and self.witness is not None:
+            note(self.first_failure)
             note("The final replay did not reproduce the failure; a history seen while shrinking:\n" + self.witness)
 
     @property

@@ -36,8 +36,15 @@ QUEUE_SIZES = (TINY, PAGE, 8192, LARGE)
 #: SimpleQueue puts write synchronously: larger-than-buffer puts would need
 #: a reader, which a scenario cannot promise.
 SIMPLE_QUEUE_SIZES = (TINY, PAGE)
-#: What SimpleQueue scripts may leave unread in the pipe at most.
-SIMPLE_QUEUE_ROOM = 48 * 1024
+#: What SimpleQueue scripts may leave unread in the pipe at most, in pages.
+#: A Linux pipe holds 16 pages, and a write takes pages, not bytes: a
+#: 4 KiB+ frame takes up to two (its sub-page remainder merges into the last
+#: page only when it fits there).  Every tiny frame of a scenario together
+#: (at most a few dozen of 40 bytes) fits in the two pages left over.
+SIMPLE_QUEUE_PAGES = 14
+#: A frame's bytes besides the payload: length header, pickled tuple and key.
+FRAME_OVERHEAD = 64
+PIPE_PAGE = 4096
 
 #: Timeouts of timed gets and puts (seconds): short, since each one that
 #: expires costs its length, and long enough for a put to wake a get.
@@ -124,7 +131,9 @@ def scenarios(draw, adapter, kind: str = "queue", max_workers: int = 4, max_ops:
     sizes = SIMPLE_QUEUE_SIZES if simple else QUEUE_SIZES
     payloads = draw(st.sampled_from(("tiny", "largest", "mixed")), label="payloads")
     sizes = {"tiny": sizes[:1], "largest": sizes[-1:], "mixed": sizes}[payloads]
-    queries = _queries(adapter, kind)
+    # Swarm-style too: half the scenarios make no queries, so their consumers
+    # only get, and several consumers reading at once is common.
+    queries = _queries(adapter, kind) if draw(st.booleans(), label="queries") else ()
     count = draw(st.integers(2, max_workers), label="workers")
     roles = [draw(st.sampled_from(("producer", "consumer", "mixed"))) for _ in range(count)]
     prefix_names = draw(st.lists(st.sampled_from(("put", "put_nowait", "get_nowait") + queries[:1]), max_size=max_prefix))
@@ -203,16 +212,21 @@ def _fit_simple_queue(prefix: List[Op], workers: List[List[Op]]):
     timeout).  Puts never wait here, so the puts a process makes before its
     first get surely happen; the prefix may get what it put before, and the
     workers together get at most the items the prefix left plus those sure
-    puts.  Gets beyond that become ``empty()`` queries, and payloads beyond
-    :data:`SIMPLE_QUEUE_ROOM` become tiny; the rewrite is a function of the
-    drawn scenario alone.
+    puts.  Gets beyond that become ``empty()`` queries, and payloads that
+    would take the pipe past :data:`SIMPLE_QUEUE_PAGES` become tiny; the
+    rewrite is a function of the drawn scenario alone.
     """
-    room = SIMPLE_QUEUE_ROOM
+    room = SIMPLE_QUEUE_PAGES
 
     def fit_put(op: Op) -> Op:
         nonlocal room
-        size = op.size if op.size <= room - TINY else TINY
-        room -= size
+        size = op.size
+        if size > TINY:
+            pages = -(-(size + FRAME_OVERHEAD) // PIPE_PAGE)
+            if pages <= room:
+                room -= pages
+            else:
+                size = TINY
         return Op("put", key=op.key, size=size)
 
     held, fitted_prefix = 0, []

@@ -12,6 +12,24 @@ is executed several times (more once a failure was seen), see
 Process-heavy: every test here is in the xdist group ``processes``, so a
 parallel run keeps them on one worker instead of starving each other of
 the two cores.
+
+Why both forms, measured against the seeded faults of ``tests/concurrency``
+(ci profile, stdlib Queue under fork, ``benchmarks/RESULTS-concurrency.md``):
+the process machine does find sequencing bugs, and some races, because
+its workers overlap with the test process's own steps: it caught
+``exit_loses`` (QUEUE-FLUSH-2), ``close_discards`` (one producer, put then
+flush) and ``no_write_lock``.  What only ``@given(scenarios())`` does is
+*shrink a race and keep it reproducing*: each example is executed several
+times, many more once a failure has been seen and on the final replay,
+with the workers released together at a barrier.  The machine runs each
+example once, so a shrink candidate that fails one run in three is
+rejected as passing; its ``no_write_lock`` counterexample stayed at eight
+operations (five puts by the test process, a producer, a join), where the
+scenario test reports two producers with one 100 KiB put each (two or
+three operations).  ``no_read_lock`` (two consumers splitting one frame)
+needs consumers reading at the same instant, which the barrier start
+gives: the scenario test catches it, while the machine (whose consumers
+start one rule apart) passed it.
 """
 
 import pytest
