@@ -53,6 +53,12 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "spec(*clause_ids): the spec clauses this test checks")
     config.addinivalue_line("markers", "requires(*capabilities): adapter capabilities this test needs")
     config.addinivalue_line("markers", "consistency(level): the queue consistency level this test is about")
+    # Python 3.12+ warns on every fork from a process with threads; the test
+    # process always has some (deadline helpers, feeder threads), and testing
+    # the fork start method is the point, so the warning is noise here.
+    config.addinivalue_line(
+        "filterwarnings", r"ignore:This process \(pid=\d+\) is multi-threaded, use of fork\(\):DeprecationWarning"
+    )
     profile = config.getoption("--ipc-profile") or os.environ.get(profiles.ENV_VAR) or profiles.default_name()
     try:
         config._ipc_profile = profiles.select(profile)
