@@ -425,8 +425,9 @@ class Crew:
             alive = [w for w in self.workers if w.process is not None and w.process.exitcode is None]
             if not alive:
                 return None
-            for worker in mp_connection.wait([w.process.sentinel for w in alive], 0):
-                next(w for w in alive if w.process.sentinel == worker).process.join()
+            by_sentinel = {w.process.sentinel: w for w in alive}
+            for sentinel in mp_connection.wait(list(by_sentinel), 0):
+                by_sentinel[sentinel].process.join()
             alive = [w for w in alive if w.process.exitcode is None]
             if not alive:
                 return None

@@ -39,7 +39,7 @@ from conformance.verdict import expect
 #: shrink candidates); on the final replay.  Shrinking tries many
 #: candidates, so its count is a compromise between reproducing a rare
 #: race and the time a shrink takes.
-REPEATS: Dict[str, Tuple[int, int, int]] = {"dev": (3, 6, 30), "ci": (5, 10, 50), "thorough": (10, 30, 100)}
+REPEATS: Dict[str, Tuple[int, int, int]] = {"dev": (5, 10, 50), "ci": (5, 10, 50), "thorough": (10, 30, 100)}
 DEFAULT_REPEATS = REPEATS["dev"]
 
 

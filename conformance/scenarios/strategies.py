@@ -11,6 +11,13 @@ capacities from 1 to unbounded and payloads from a few bytes through 4 KiB
 ``signal`` an event that a later worker ``wait``s for.  Every worker exits
 normally when its script ends, which is a flush point too.
 
+Two features are drawn per scenario, swarm-testing style, rather than per
+operation: whether the payloads are all tiny, all of the largest size or
+mixed, and whether the scripts make queries at all.  The races that need
+every item large, or several consumers getting at once, are then common
+shapes rather than products of per-operation chances, and both shrink
+toward the plainer choice (tiny payloads, no queries).
+
 Everything, the children's noise seeds included, is drawn here, in the
 test process; a scenario never depends on what an execution observed.
 Items are unique ``(producer, sequence number)`` keys, so the checker is

@@ -48,7 +48,7 @@ FIRST_FAILURE = re.compile(r"First failure after ([\d.]+)s, at execution (\d+)")
 def run_fault(run_pytest, fault: str):
     return run_pytest(
         SUITE, "-k", "test_queue_scenarios", "--ipc-adapter", f"tests.concurrency.{fault}:ADAPTER",
-        "--ipc-profile", "ci", "-p", "tests.quick_report", timeout=RUN_TIMEOUT,
+        "--ipc-profile", "ci", timeout=RUN_TIMEOUT,
     )
 
 
