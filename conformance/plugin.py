@@ -98,21 +98,17 @@ def _read_markers(item):
         clauses = [spec.clause(i) for i in _marker_args(item, "spec")]
     except KeyError as exc:
         raise pytest.UsageError(f"{item.nodeid}: {exc.args[0]}") from None
+    return clauses, _enum_args(item, "requires", Capability), _enum_args(item, "consistency", Consistency)
+
+
+def _enum_args(item, marker, kind):
     try:
-        needed = [Capability(c) for c in _marker_args(item, "requires")]
+        return [kind(value) for value in _marker_args(item, marker)]
     except ValueError as exc:
         raise pytest.UsageError(
-            f"{item.nodeid}: requires() names an unknown capability: {exc}; "
-            f"use one of {', '.join(c.value for c in Capability)}"
+            f"{item.nodeid}: {marker}() names an unknown {kind.__name__.lower()}: {exc}; "
+            f"use one of {', '.join(c.value for c in kind)}"
         ) from None
-    try:
-        levels = [Consistency(c) for c in _marker_args(item, "consistency")]
-    except ValueError as exc:
-        raise pytest.UsageError(
-            f"{item.nodeid}: consistency() names an unknown level: {exc}; "
-            f"use one of {', '.join(c.value for c in Consistency)}"
-        ) from None
-    return clauses, needed, levels
 
 
 def _skip_reason(adapter, clauses, needed, levels):
