@@ -120,10 +120,10 @@ class QueueMachine(ConformanceMachine):
             return "QUEUE-FLUSH-2"
         return "QUEUE-VISIBLE-2" if self.model.exact else "QUEUE-VISIBLE-1"
 
-    def get_visible(self, what: str = "get(True, VISIBILITY_DEADLINE)") -> None:
+    def get_visible(self) -> None:
         """A blocking get that must deliver an acceptable item within the visibility deadline."""
         if self.has(Capability.TIMEOUTS):
-            outcome = call(what, self.queue.get, True, timing.VISIBILITY_DEADLINE, deadline=timing.VISIBILITY_DEADLINE + timing.TIMEOUT_LATE)
+            outcome = call("get(True, VISIBILITY_DEADLINE)", self.queue.get, True, timing.VISIBILITY_DEADLINE, deadline=timing.VISIBILITY_DEADLINE + timing.TIMEOUT_LATE)
         else:
             outcome = call("get()", self.queue.get, deadline=timing.VISIBILITY_DEADLINE)
         self.check_got(outcome)
@@ -185,7 +185,7 @@ class QueueMachine(ConformanceMachine):
     @rule(form=st.sampled_from(["get", "get_nowait", "noblock", "noblock_timeout", "block_timeout", "short_timeout", "zero"]), ignored=IGNORED_TIMEOUTS, timeout=SHORT_TIMEOUTS)
     def get_available_item(self, form, ignored, timeout):
         if form == "get":
-            self.get_visible("get()" if not self.has(Capability.TIMEOUTS) else "get(True, VISIBILITY_DEADLINE)")
+            self.check_got(call("get()", self.queue.get, deadline=timing.VISIBILITY_DEADLINE))
             return
         if form == "block_timeout" and self.has(Capability.TIMEOUTS):
             self.get_visible()
