@@ -6,14 +6,11 @@ and exports ``ADAPTER``.  They run under fork only: the changes live in the
 object each process inherits.
 """
 
-import multiprocessing
-import platform
 from multiprocessing.queues import Queue
 
-from conformance.adapter import Adapter, Consistency
-from implementations.stdlib import CAPABILITIES
+from conformance.adapter import Adapter
+from tests.faults import CONTEXT, fault_adapter
 
-CONTEXT = multiprocessing.get_context("fork")
 
 
 class NoLock:
@@ -39,14 +36,5 @@ class ForkQueue(Queue):
         super().__init__(maxsize, ctx=CONTEXT)
 
 
-def adapter(name: str, queue_class) -> Adapter:
-    return Adapter(
-        name=f"fault-{name}",
-        implementation=f"tests.concurrency.{name.replace('-', '_')}",
-        version=platform.python_version(),
-        start_method="fork",
-        context=CONTEXT,
-        queue=queue_class,
-        capabilities=CAPABILITIES,
-        consistency=Consistency.EVENTUAL,
-    )
+def adapter(module: str, queue_class) -> Adapter:
+    return fault_adapter(module, queue=queue_class)

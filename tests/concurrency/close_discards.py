@@ -18,4 +18,4 @@ class QueueWhoseCloseDiscards(ForkQueue):
         super().close()
 
 
-ADAPTER = adapter("close-discards", QueueWhoseCloseDiscards)
+ADAPTER = adapter(__name__, QueueWhoseCloseDiscards)

@@ -26,4 +26,4 @@ class QueueThatLosesAtExit(ForkQueue):
         util.Finalize(self, _drop_buffered, [self._buffer, self._notempty], exitpriority=20)
 
 
-ADAPTER = adapter("exit-loses", QueueThatLosesAtExit)
+ADAPTER = adapter(__name__, QueueThatLosesAtExit)

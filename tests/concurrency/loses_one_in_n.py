@@ -31,4 +31,4 @@ class QueueThatLosesOneInN(ForkQueue):
             raise queue.Full
 
 
-ADAPTER = adapter("loses-one-in-n", QueueThatLosesOneInN)
+ADAPTER = adapter(__name__, QueueThatLosesOneInN)

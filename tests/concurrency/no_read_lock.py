@@ -16,4 +16,4 @@ class QueueWithoutReadLock(ForkQueue):
         self._rlock = NoLock()
 
 
-ADAPTER = adapter("no-read-lock", QueueWithoutReadLock)
+ADAPTER = adapter(__name__, QueueWithoutReadLock)

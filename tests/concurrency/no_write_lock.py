@@ -17,4 +17,4 @@ class QueueWithoutWriteLock(ForkQueue):
         self._wlock = NoLock()
 
 
-ADAPTER = adapter("no-write-lock", QueueWithoutWriteLock)
+ADAPTER = adapter(__name__, QueueWithoutWriteLock)

@@ -5,3 +5,27 @@ Each module exports ``ADAPTER``: the stdlib ``multiprocessing`` reference
 docstring names the clause(s) the fault violates; ``tests/test_faults.py``
 checks that the suite fails it, names the clause and shows shrunk steps.
 """
+
+import multiprocessing
+import platform
+
+from conformance.adapter import Adapter, Consistency
+from implementations.stdlib import CAPABILITIES
+
+#: Faults live in objects each process inherits, so they run under fork only.
+CONTEXT = multiprocessing.get_context("fork")
+
+
+def fault_adapter(module: str, **primitives) -> Adapter:
+    """The fork-context reference with ``primitives`` (factories) replaced, named after the fault's module."""
+    short = module.rsplit(".", 1)[-1]
+    return Adapter(
+        name="fault-" + short.replace("_", "-"),
+        implementation=module,
+        version=platform.python_version(),
+        start_method="fork",
+        context=CONTEXT,
+        capabilities=CAPABILITIES,
+        consistency=Consistency.EVENTUAL,
+        **primitives,
+    )

@@ -10,16 +10,12 @@ and ``full`` stay exact).  With one item queued it behaves like the
 reference; with two or more, ``get`` is LIFO.
 """
 
-import multiprocessing
-import platform
 from multiprocessing.queues import Queue
 from multiprocessing.reduction import ForkingPickler
 
-from conformance.adapter import Adapter, Consistency
 from conformance.harness import timing
-from implementations.stdlib import CAPABILITIES
+from tests.faults import CONTEXT, fault_adapter
 
-CONTEXT = multiprocessing.get_context("fork")
 
 
 class LifoQueue(Queue):
@@ -46,13 +42,4 @@ class LifoQueue(Queue):
         return newest
 
 
-ADAPTER = Adapter(
-    name="fault-lifo-queue",
-    implementation="tests.faults.lifo_queue",
-    version=platform.python_version(),
-    start_method="fork",
-    context=CONTEXT,
-    queue=LifoQueue,
-    capabilities=CAPABILITIES,
-    consistency=Consistency.EVENTUAL,
-)
+ADAPTER = fault_adapter(__name__, queue=LifoQueue)

@@ -9,15 +9,11 @@ read them.  The sending end is correct (it refuses ``recv``), and
 ``Pipe(duplex=True)`` is the stdlib's.
 """
 
-import multiprocessing
-import platform
 import socket
 from multiprocessing.connection import Connection
 
-from conformance.adapter import Adapter
-from implementations.stdlib import CAPABILITIES
+from tests.faults import CONTEXT, fault_adapter
 
-CONTEXT = multiprocessing.get_context("fork")
 
 
 def pipe(duplex=True):
@@ -28,12 +24,4 @@ def pipe(duplex=True):
     return Connection(receiving.detach()), Connection(sending.detach(), readable=False)
 
 
-ADAPTER = Adapter(
-    name="fault-simplex-read-end-sends",
-    implementation="tests.faults.simplex_read_end_sends",
-    version=platform.python_version(),
-    start_method="fork",
-    context=CONTEXT,
-    pipe=pipe,
-    capabilities=CAPABILITIES,
-)
+ADAPTER = fault_adapter(__name__, pipe=pipe)

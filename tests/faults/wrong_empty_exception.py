@@ -7,15 +7,11 @@ Queue.  Violates QUEUE-GET-3 (``get_nowait``, ``get(False)``), QUEUE-GET-2
 (``get(True, timeout)``) and QUEUE-TIMEOUT-1 (``get(True, 0)``).
 """
 
-import multiprocessing
-import platform
 import queue
 from multiprocessing.queues import Queue
 
-from conformance.adapter import Adapter, Consistency
-from implementations.stdlib import CAPABILITIES
+from tests.faults import CONTEXT, fault_adapter
 
-CONTEXT = multiprocessing.get_context("fork")
 
 
 class IndexErrorQueue(Queue):
@@ -29,13 +25,4 @@ class IndexErrorQueue(Queue):
             raise IndexError("get from an empty queue") from None
 
 
-ADAPTER = Adapter(
-    name="fault-wrong-empty-exception",
-    implementation="tests.faults.wrong_empty_exception",
-    version=platform.python_version(),
-    start_method="fork",
-    context=CONTEXT,
-    queue=IndexErrorQueue,
-    capabilities=CAPABILITIES,
-    consistency=Consistency.EVENTUAL,
-)
+ADAPTER = fault_adapter(__name__, queue=IndexErrorQueue)
