@@ -6,6 +6,7 @@ ordinary :class:`Outcome` (``hung=True``) that the caller grades against a
 clause, inside the Hypothesis example, instead of a stuck test.
 """
 
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -47,10 +48,32 @@ def short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+class _CallThread:
+    """A daemon thread that runs the calls handed to it, one at a time.
+
+    Each calling thread reuses one (a handoff costs far less than starting
+    a thread per call).  A call that hangs takes its thread with it: the
+    caller abandons that thread and the next call starts another.
+    """
+
+    def __init__(self):
+        self.jobs: "queue.SimpleQueue[Callable[[], None]]" = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="ipc-conformance: calls", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            job = self.jobs.get()
+            job()
+            del job
+
+
+_threads = threading.local()
+
+
 def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing.OPERATION_DEADLINE, **kwargs: Any) -> Outcome:
     """Run ``fn(*args, **kwargs)`` with a deadline and report what happened.
 
-    The call runs in a daemon thread.  If it has not returned by the
+    The call runs on a helper thread.  If it has not returned by the
     deadline the thread is abandoned (closing the resource in teardown
     releases it) and the outcome is ``hung``.
     """
@@ -58,6 +81,7 @@ def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing
     done = threading.Event()
 
     def run():
+        nonlocal fn, args, kwargs
         start = time.monotonic()
         try:
             outcome.value = fn(*args, **kwargs)
@@ -67,14 +91,19 @@ def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing
             # frame, and CPython 3.13 warns when such buffers are collected late.
             outcome.error = exc.with_traceback(None)
         outcome.elapsed = time.monotonic() - start
+        # Let go of the primitive before reporting: callers may count its
+        # file descriptors as soon as the call has returned.
+        fn = args = kwargs = None
         done.set()
 
+    worker = getattr(_threads, "worker", None) or _CallThread()
+    _threads.worker = worker
     started = time.monotonic()
-    threading.Thread(target=run, name=f"ipc-conformance: {what}", daemon=True).start()
-    if not done.wait(deadline):
-        outcome.hung = True
-        outcome.elapsed = time.monotonic() - started
-    return outcome
+    worker.jobs.put(run)
+    if done.wait(deadline):
+        return outcome
+    _threads.worker = None  # stuck in the call
+    return Outcome(what, elapsed=time.monotonic() - started, hung=True)
 
 
 def eventually(predicate: Callable[[], bool], deadline: float = timing.VISIBILITY_DEADLINE) -> Tuple[bool, float]:

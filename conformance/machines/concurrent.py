@@ -34,7 +34,7 @@ from conformance.checkers.history import EVENTUAL, EXACT, History, check
 from conformance.harness import timing
 from conformance.harness.workers import Crew, Op, Record
 from conformance.machines.base import ConformanceMachine
-from conformance.scenarios.runner import Caller, Drain, DrainHung, timed
+from conformance.scenarios.runner import Drain, DrainHung, timed
 from conformance.scenarios.strategies import GET_TIMEOUTS, MAIN, PUT_TIMEOUTS, QUEUE_SIZES
 
 #: Workers that may run at once (the test process is one more).
@@ -57,7 +57,6 @@ class ConcurrentQueueMachine(ConformanceMachine):
         self.unjoined = 0
         self.main_puts = 0
         self.drain = None
-        self.caller = Caller()
         self.failed = False
 
     # -- set-up ---------------------------------------------------------
@@ -66,7 +65,7 @@ class ConcurrentQueueMachine(ConformanceMachine):
     def create(self, maxsize):
         self.maxsize = maxsize
         self.queue = self.own(self.adapter.queue() if maxsize is None else self.adapter.queue(maxsize))
-        self.drain = Drain(self.adapter, "queue", self.queue, self.caller)
+        self.drain = Drain(self.adapter, "queue", self.queue)
 
     # -- helpers ----------------------------------------------------------
 
@@ -120,13 +119,13 @@ class ConcurrentQueueMachine(ConformanceMachine):
         self.main_puts += 1
         if self.failed:
             return
-        self.records.append(timed(self.caller, MAIN, len(self.records), self.queue, self._put(MAIN, self.main_puts, size), ()))
+        self.records.append(timed(MAIN, len(self.records), self.queue, self._put(MAIN, self.main_puts, size), ()))
 
     @rule(query=st.sampled_from(("get_nowait", "qsize", "empty", "full")))
     def query_in_test_process(self, query):
         if self.failed or query == "qsize" and not self.adapter.has(Capability.QSIZE):
             return
-        self.records.append(timed(self.caller, MAIN, len(self.records), self.queue, Op(query), ()))
+        self.records.append(timed(MAIN, len(self.records), self.queue, Op(query), ()))
 
     @precondition(lambda self: self.running > 0)
     @rule()
@@ -186,4 +185,3 @@ class ConcurrentQueueMachine(ConformanceMachine):
             for crew in self.crews:
                 crew.reap()
             super().teardown()
-            self.caller.close()

@@ -19,8 +19,6 @@ showed are counted with ``event()``.
 """
 
 import gc
-import queue
-import threading
 from time import monotonic, monotonic_ns
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -30,7 +28,7 @@ from conformance.adapter import Capability
 from conformance.checkers.history import DRAIN, EVENTUAL, EXACT, History, Verdict, Violation, check
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
-from conformance.harness.deadline import Outcome
+from conformance.harness.deadline import call
 from conformance.harness.workers import Crew, Op, Record, Stall, deadline_of, live_children, open_fds, perform
 from conformance.scenarios.strategies import MAIN, Scenario
 from conformance.verdict import expect
@@ -62,82 +60,18 @@ class DrainHung(Exception):
         self.record = record
 
 
-class _Call:
-    """One call handed to a :class:`Caller`'s thread."""
-
-    def __init__(self, what: str, fn, args):
-        self.fn, self.args = fn, args
-        self.outcome = Outcome(what)
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        start = monotonic()
-        try:
-            self.outcome.value = self.fn(*self.args)
-        except BaseException as exc:  # the implementation may raise anything
-            self.outcome.error = exc.with_traceback(None)
-        self.outcome.elapsed = monotonic() - start
-        # Let go of the primitive before reporting: the execution's hygiene
-        # check counts its descriptors as soon as the last call has returned.
-        self.fn = self.args = None
-        self.done.set()
-
-
-def _serve(calls: "queue.SimpleQueue[Optional[_Call]]") -> None:
-    while True:
-        job = calls.get()
-        if job is None:
-            return
-        job.run()
-        del job
-
-
-class Caller:
-    """Runs the test process's calls to the primitive with a deadline, on one reused thread.
-
-    What :func:`conformance.harness.deadline.call` does (a call that has not
-    returned by its deadline is reported ``hung`` and its thread abandoned),
-    without starting a thread per call: an execution makes a few dozen
-    calls, and each handoff costs far less than a thread start.  A call
-    that hangs takes its thread with it; the next call starts another.
-    :meth:`close` lets the thread end.
-    """
-
-    def __init__(self):
-        self._calls: Optional[queue.SimpleQueue] = None
-
-    def __call__(self, what: str, fn, *args, deadline: float) -> Outcome:
-        if self._calls is None:
-            self._calls = queue.SimpleQueue()
-            threading.Thread(target=_serve, args=(self._calls,), name="ipc-conformance: test-process calls",
-                             daemon=True).start()
-        job = _Call(what, fn, args)
-        started = monotonic()
-        self._calls.put(job)
-        if job.done.wait(deadline):
-            return job.outcome
-        self._calls = None  # its thread is stuck in the call
-        return Outcome(what, hung=True, elapsed=monotonic() - started)
-
-    def close(self) -> None:
-        if self._calls is not None:
-            self._calls.put(None)
-            self._calls = None
-
-
 class Drain:
     """The test process's gets after (and, for stalled flushes, during) the workers' scripts."""
 
-    def __init__(self, adapter, kind: str, resource, caller: Caller):
+    def __init__(self, adapter, kind: str, resource):
         self.adapter = adapter
         self.resource = resource
-        self.caller = caller
         self.simple = kind == "simple_queue"
         self.records: List[Record] = []
         self.failed: Optional[Record] = None
 
     def _run(self, op: Op) -> Record:
-        record = timed(self.caller, DRAIN, len(self.records), self.resource, op, ())
+        record = timed(DRAIN, len(self.records), self.resource, op, ())
         self.records.append(record)
         if record.status == "hung":
             self.failed = record
@@ -182,10 +116,10 @@ class Drain:
             self._run(Op("qsize"))
 
 
-def timed(caller: Caller, process: str, index: int, resource, op: Op, events) -> Record:
+def timed(process: str, index: int, resource, op: Op, events) -> Record:
     """Run ``op`` in this process with a deadline; the record's interval encloses the call."""
     t_inv = monotonic_ns()
-    outcome = caller(str(op), perform, resource, op, events, deadline=deadline_of(op))
+    outcome = call(str(op), perform, resource, op, events, deadline=deadline_of(op))
     t_ret = monotonic_ns()
     if outcome.hung:
         return Record(process, index, op, "hung", None, t_inv, t_ret)
@@ -210,12 +144,12 @@ def _make(adapter, scenario: Scenario):
     return factory() if scenario.maxsize is None else factory(scenario.maxsize)
 
 
-def _release(adapter, scenario: Scenario, resource, drained: bool, caller: Caller) -> None:
+def _release(adapter, scenario: Scenario, resource, drained: bool) -> None:
     """Close the primitive in the test process; join its feeder when nothing is left to flush."""
     if scenario.kind != "simple_queue" and adapter.has(Capability.CLOSE) and drained:
         deadline = timing.OPERATION_DEADLINE
-        if caller("close()", resource.close, deadline=deadline).ok and \
-                caller("join_thread()", resource.join_thread, deadline=deadline).ok:
+        if call("close()", resource.close, deadline=deadline).ok and \
+                call("join_thread()", resource.join_thread, deadline=deadline).ok:
             return
     dispose(resource)
 
@@ -231,11 +165,10 @@ def execute(adapter, scenario: Scenario) -> Execution:
     exited: Set[str] = set()
     cancelled = set(scenario.cancelled())
     stall: Optional[str] = None
-    caller = Caller()
-    drain = Drain(adapter, scenario.kind, resource, caller)
+    drain = Drain(adapter, scenario.kind, resource)
     try:
         for index, op in enumerate(scenario.prefix):
-            records.append(timed(caller, MAIN, index, resource, op, events))
+            records.append(timed(MAIN, index, resource, op, events))
             if records[-1].status == "hung":
                 stall = f"{MAIN}: prefix operation {index} ({op}) did not return within {deadline_of(op):.2f}s"
                 break
@@ -245,8 +178,7 @@ def execute(adapter, scenario: Scenario) -> Execution:
     except DrainHung as hung:
         stall = f"the test process's drain: {hung.record.op} did not return within {deadline_of(hung.record.op):.2f}s"
     finally:
-        _release(adapter, scenario, resource, stall is None, caller)
-        caller.close()
+        _release(adapter, scenario, resource, stall is None)
         drain.resource = None
         del resource, events
     records += drain.records
