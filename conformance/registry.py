@@ -8,8 +8,9 @@ zero-argument callable returning one.  Every failure is an
 """
 
 import importlib
+import os
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from conformance.adapter import CAPABILITY_METHODS, PRIMITIVE_METHODS, Adapter, AdapterError, Capability
 from conformance.harness.cleanup import dispose
@@ -87,6 +88,22 @@ def load(spec: str) -> Adapter:
         )
     validate(target)
     return target
+
+
+_active: Optional[Adapter] = None
+
+
+def activate(adapter: Adapter) -> Adapter:
+    """Make ``adapter`` the one this run tests (the plugin does, once the options are read)."""
+    global _active
+    _active = adapter
+    return adapter
+
+
+def active() -> Adapter:
+    """The adapter this run tests, for settings computed at import (the :func:`ipc_adapter` fixture
+    serves tests); outside a run, the one the environment names, or the default."""
+    return _active if _active is not None else load(os.environ.get(ENV_VAR) or DEFAULT)
 
 
 def _factories(adapter: Adapter):

@@ -67,15 +67,24 @@ class Op(NamedTuple):
     number ``key``).  ``key`` identifies the item a put carries, ``size``
     its payload length; ``timeout`` is the blocking form's timeout
     (``None``: no timeout argument).
+
+    On a pipe (the resource is the pair of ends ``(a, b)``), ``end`` names
+    the end an operation uses: ``send``, ``recv``, ``poll`` and ``close``
+    are the connection's methods; ``expect_eof`` is a ``recv()`` the
+    scenario expects to raise EOFError and ``expect_broken`` a ``send()``
+    it expects to raise BrokenPipeError (the checker decides whether they
+    had to).
     """
 
     name: str
     key: Any = None
     size: int = 0
     timeout: Optional[float] = None
+    end: Optional[str] = None
 
     def __str__(self) -> str:
-        if self.name in ("put", "put_nowait"):
+        prefix = "" if self.end is None else f"{self.end}."
+        if self.name in ("put", "put_nowait", "send", "expect_broken"):
             args = [f"{self.key[0]}#{self.key[1]}/{_size(self.size)}"]
         elif self.name in ("signal", "wait"):
             args = [f"e{self.key}"]
@@ -83,7 +92,7 @@ class Op(NamedTuple):
             args = []
         if self.timeout is not None:
             args.append(f"timeout={self.timeout:g}")
-        return f"{self.name}({', '.join(args)})"
+        return f"{prefix}{self.name}({', '.join(args)})"
 
 
 def _size(n: int) -> str:
@@ -151,6 +160,8 @@ def received(obj: Any) -> Any:
 def perform(resource: Any, op: Op, events: Sequence[Any]) -> Tuple[str, Any]:
     """Run ``op`` on ``resource``; returns ``(status, value)`` as a :class:`Record` holds them."""
     try:
+        if op.end is not None:
+            return _perform_on_end(resource[ENDS.index(op.end)], op)
         name = op.name
         if name in ("put", "put_nowait"):
             obj = item(op.key, op.size)
@@ -186,18 +197,39 @@ def perform(resource: Any, op: Op, events: Sequence[Any]) -> Tuple[str, Any]:
         return "raise", f"{type(exc).__name__}: {short(exc)}"
 
 
+#: The names of a pipe's ends in scenarios: ``Pipe()`` returns ``(a, b)``.
+ENDS = ("a", "b")
+
+
+def _perform_on_end(connection: Any, op: Op) -> Tuple[str, Any]:
+    """Run a pipe operation; exceptions propagate to :func:`perform`, which records them."""
+    if op.name in ("send", "expect_broken"):
+        connection.send(item(op.key, op.size))
+        return "ok", None
+    if op.name in ("recv", "expect_eof"):
+        return "ok", received(connection.recv())
+    if op.name == "poll":
+        return "ok", connection.poll() if op.timeout is None else connection.poll(op.timeout)
+    if op.name == "close":
+        connection.close()
+        return "ok", None
+    raise ValueError(f"unknown pipe operation {op}")
+
+
 def deadline_of(op: Op) -> float:
     """Seconds ``op`` may take before it counts as hung.
 
     A queue call returns at once or after its timeout, so it gets its
     timeout plus :data:`timing.TIMEOUT_LATE` (a read of a torn frame blocks
-    for ever, spec-digest Q8: this is what bounds it); a flush
-    :data:`timing.OPERATION_DEADLINE`; a ``wait`` twice that, so when a
+    for ever, spec-digest Q8: this is what bounds it); a flush, and a pipe's
+    ``send``, ``recv``, ``close`` and probes (which return once the other
+    process has read, sent or closed) :data:`timing.OPERATION_DEADLINE`; a
+    ``wait`` twice that, so when a
     signaller hangs, the signaller's operation is reported first.
     """
     if op.name == "wait":
         return 2 * timing.OPERATION_DEADLINE
-    if op.name == "flush":
+    if op.name in ("flush", "send", "recv", "expect_eof", "expect_broken", "close"):
         return timing.OPERATION_DEADLINE
     return (op.timeout or 0.0) + timing.TIMEOUT_LATE
 

@@ -26,10 +26,12 @@ from hypothesis import event, note, settings
 
 from conformance.adapter import Capability
 from conformance.checkers.history import DRAIN, EVENTUAL, EXACT, History, Verdict, Violation, check
+from conformance.checkers.streams import check_pipe
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
 from conformance.harness.deadline import call
-from conformance.harness.workers import Crew, Op, Record, Stall, deadline_of, live_children, open_fds, perform
+from conformance.harness.workers import ENDS, Crew, Op, Record, Stall, deadline_of, live_children, open_fds, perform
+from conformance.scenarios.pipes import DUPLEX, SIMPLEX
 from conformance.scenarios.strategies import MAIN, Scenario
 from conformance.verdict import expect
 
@@ -156,6 +158,8 @@ def _release(adapter, scenario: Scenario, resource, drained: bool) -> None:
 
 def execute(adapter, scenario: Scenario) -> Execution:
     """Run ``scenario`` once; never blocks past the operations' deadlines, always reaps."""
+    if scenario.kind in (DUPLEX, SIMPLEX):
+        return _execute_pipe(adapter, scenario)
     context = adapter.context
     children_before = set(live_children(context))
     fds_before = open_fds()
@@ -185,6 +189,37 @@ def execute(adapter, scenario: Scenario) -> Execution:
     leaks = _leaks(context, children_before, fds_before)
     history = History(scenario.kind, scenario.maxsize, level_of(adapter, scenario.kind), records, exited, cancelled)
     return Execution(scenario, history, stall, leaks)
+
+
+def _execute_pipe(adapter, scenario: Scenario) -> Execution:
+    """Run a pipe scenario once: the workers exchange, the test process only closes its copies of the ends."""
+    context = adapter.context
+    children_before = set(live_children(context))
+    fds_before = open_fds()
+    ends = adapter.pipe(scenario.kind == DUPLEX)
+    events = [context.Event() for _ in range(scenario.signals)]
+    records: List[Record] = []
+    stall: Optional[str] = None
+    try:
+        with Crew(adapter, ends, events=events) as crew:
+            crew.start(list(zip(scenario.names, scenario.workers, scenario.seeds)))
+            # The workers hold their copies now; the end of file and the broken pipe wait for these too.
+            records += [timed(MAIN, i, ends, Op("close", end=end), events) for i, end in enumerate(ENDS)]
+            try:
+                found = crew.wait_reports()
+            finally:
+                records += crew.records()
+            if found is not None:
+                records += crew.hung_records(found)
+                stall = found.describe()
+            elif crew.wait_exits(None, timing.OPERATION_DEADLINE):
+                stall = f"a worker did not exit within {timing.OPERATION_DEADLINE:.2f}s of finishing its script"
+    finally:
+        for end in ends:
+            dispose(end)
+        del ends, events
+    leaks = _leaks(context, children_before, fds_before)
+    return Execution(scenario, History(scenario.kind, None, EXACT, records), stall, leaks)
 
 
 def _run_crew(crew: Crew, scenario: Scenario, drain: Drain, records, exited, cancelled) -> Optional[str]:
@@ -224,12 +259,24 @@ def _leaks(context, children_before, fds_before) -> List[str]:
 
 def verdict_of(execution: Execution) -> Tuple[Verdict, List[Violation]]:
     """The checker's verdict and every failure of one execution, most fundamental first."""
+    if execution.scenario.kind in (DUPLEX, SIMPLEX):
+        return _pipe_verdict(execution)
     result = check(execution.history)
     failures = []
     if execution.stall is not None:
         clause = "QUEUE-FLUSH-2" if "did not exit" in execution.stall else "CONC-SAFE-1"
         failures.append(Violation(clause, execution.stall))
     failures += result.violations if execution.stall is None else [v for v in result.violations if v.clause != "CONC-SAFE-1"]
+    failures += [Violation("CONC-HYGIENE-1", leak) for leak in execution.leaks]
+    return result, failures
+
+
+def _pipe_verdict(execution: Execution) -> Tuple[Verdict, List[Violation]]:
+    """A pipe's checker grades hung operations itself; a stall without one (a worker died) is CONC-PIPE-1."""
+    result = check_pipe(execution.history)
+    failures = list(result.violations)
+    if execution.stall is not None and not any(r.status == "hung" for r in execution.history.records):
+        failures.insert(0, Violation("CONC-PIPE-1", execution.stall))
     failures += [Violation("CONC-HYGIENE-1", leak) for leak in execution.leaks]
     return result, failures
 

@@ -74,10 +74,12 @@ class Scenario:
     workers: Tuple[Tuple[Op, ...], ...]
     seeds: Tuple[int, ...]
     signals: int = 0
+    #: The workers' names when not ``w1``, ``w2``, ... (pipe scenarios name them after their end).
+    worker_names: Tuple[str, ...] = ()
 
     @property
     def names(self) -> Tuple[str, ...]:
-        return tuple(f"w{i + 1}" for i in range(len(self.workers)))
+        return self.worker_names or tuple(f"w{i + 1}" for i in range(len(self.workers)))
 
     @property
     def processes(self) -> int:
@@ -92,8 +94,11 @@ class Scenario:
         return tuple(n for n, s in zip(self.names, self.workers) if any(op.name == "cancel" for op in s))
 
     def __str__(self) -> str:
-        capacity = "unbounded" if self.maxsize is None else f"maxsize={self.maxsize}"
-        lines = [f"{self.kind}({capacity}): {self.processes} processes, {self.operations} operations"]
+        if self.kind.endswith("pipe"):
+            shape = self.kind.replace("_", " ")
+        else:
+            shape = f"{self.kind}({'unbounded' if self.maxsize is None else f'maxsize={self.maxsize}'})"
+        lines = [f"{shape}: {self.processes} processes, {self.operations} operations"]
         if self.prefix:
             lines.append(f"  {MAIN} (prefix): " + "; ".join(map(str, self.prefix)))
         for name, script, seed in zip(self.names, self.workers, self.seeds):

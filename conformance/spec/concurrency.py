@@ -97,4 +97,36 @@ CLAUSES = (
         REQ,
         needs=("inheritance",),
     ),
+    Clause(
+        "CONC-PIPE-1",
+        "Two processes using the two ends of one pipe at once, one process per end, exchange messages as "
+        "PIPE-FIFO-1 and PIPE-DIRECTION-1 say for each direction, while the other direction carries its own "
+        "traffic: every message sent is received whole, once and in order by the other end; sends and "
+        "receives return (a send may wait for room only while the other end reads) and raise nothing but "
+        "EOFError and BrokenPipeError where CONC-PIPE-2 and CONC-PIPE-3 allow them.",
+        "Dmp 'Exchanging objects between processes', Pipes: 'there is no risk of corruption from processes "
+        "using different ends of the pipe at the same time' (3.8-3.14)",
+        REQ,
+        needs=("pipe", "inheritance"),
+    ),
+    Clause(
+        "CONC-PIPE-2",
+        "When several processes hold an end of a pipe, a receive at the other end raises EOFError only once "
+        "every one of them has closed it (explicitly or by exiting) and every message sent has been "
+        "received; once that has happened, a receive raises EOFError instead of waiting.",
+        "Dmp Connection.recv: 'Raises EOFError if there is nothing left to receive and the other end was "
+        "closed' (an end still open in some process is not closed; POSIX read(2) returns end of file once "
+        "every descriptor of the write end is closed) (3.8-3.14)",
+        REQ,
+        needs=("pipe", "inheritance"),
+    ),
+    Clause(
+        "CONC-PIPE-3",
+        "When several processes hold an end of a pipe, a send at the other end raises BrokenPipeError only "
+        "once every one of them has closed it, and every send begun after that raises it (POSIX).",
+        "CPython 3.11 connection.py Connection._send (EPIPE from write once no reader is left, SIGPIPE "
+        "ignored); POSIX write(2); observed 3.8-3.13 on Linux; the docs are silent (PIPE-EOF-4)",
+        IMPL,
+        needs=("pipe", "inheritance"),
+    ),
 )
