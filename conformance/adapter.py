@@ -150,6 +150,11 @@ class Adapter:
     consistency: Consistency = Consistency.EVENTUAL
     #: Called once when the test session ends (for example to stop a manager).
     shutdown: Optional[Callable[[], None]] = None
+    #: The implementation's known deviations: the path of its expectations
+    #: file (see :mod:`conformance.expectations`), used unless the run
+    #: passes ``--ipc-expectations``.  Build it from ``__file__`` so it
+    #: does not depend on the working directory.
+    expectations: Optional[str] = None
 
     def __post_init__(self):
         declared = frozenset(_capability(self.name, c) for c in self.capabilities)

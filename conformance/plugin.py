@@ -10,6 +10,10 @@ Options (each with an environment variable):
     the implementation under test; default ``stdlib``.
 ``--ipc-profile dev|ci|thorough`` (``IPC_CONFORMANCE_PROFILE``)
     the Hypothesis profile (see :mod:`conformance.profiles`).
+``--ipc-expectations PATH`` (``IPC_CONFORMANCE_EXPECTATIONS``), ``--ipc-report PATH`` (``IPC_CONFORMANCE_REPORT``)
+    known deviations and the JSON report (see :mod:`conformance.outcomes`).
+``--ipc-example-db SPEC``, ``--ipc-seed N``
+    the example database and the seed (see :mod:`conformance.replay`).
 
 Markers:
 
@@ -28,9 +32,12 @@ import os
 
 import pytest
 
-from conformance import profiles, registry, spec
+from conformance import outcomes, profiles, registry, spec
 from conformance.adapter import AdapterError, Capability, Consistency
 from conformance.harness.peer import reap
+
+# The seed and example-database options and hooks.
+pytest_plugins = ("conformance.replay",)
 
 
 
@@ -47,6 +54,7 @@ def pytest_addoption(parser):
         default=None,
         help=f"Hypothesis profile: {', '.join(profiles.PROFILES)} (env {profiles.ENV_VAR}; default ci when CI is set, else dev)",
     )
+    outcomes.add_options(group)
 
 
 def pytest_configure(config):
@@ -66,9 +74,11 @@ def pytest_configure(config):
         raise pytest.UsageError(str(exc)) from None
     name = config.getoption("--ipc-adapter") or os.environ.get(registry.ENV_VAR) or registry.DEFAULT
     try:
-        config._ipc_adapter = registry.load(name)
+        config._ipc_adapter = registry.activate(registry.load(name))
     except AdapterError as exc:
         raise pytest.UsageError(f"ipc-conformance: {exc}") from None
+    # Expected failures and the JSON report (see conformance.outcomes).
+    config.pluginmanager.register(outcomes.Outcomes(config, config._ipc_adapter, config._ipc_profile), "ipc-conformance-outcomes")
 
 
 def pytest_unconfigure(config):

@@ -4,9 +4,9 @@ Most tests here run pytest in a subprocess (``pytester.runpytest_subprocess``):
 the ipc-conformance plugin loads its adapter and Hypothesis profile at
 configure time, so an in-process run would share them with this session.
 :func:`run_pytest` gives each such run a clean environment: the variables
-that select an adapter or profile are removed, so every test states its
-own, and the repository root is importable, so ``tests.faults.*`` and
-``tests.citations`` can be loaded by name.
+that select an adapter, profile, example database or seed are removed, so
+every test states its own, and the repository root is importable, so
+``tests.faults.*`` and ``tests.citations`` can be loaded by name.
 """
 
 import os
@@ -19,14 +19,30 @@ pytest_plugins = ["pytester"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Environment variables that change what the plugin selects.
-SELECTION_VARIABLES = ("IPC_CONFORMANCE_ADAPTER", "IPC_CONFORMANCE_PROFILE", "CI")
+SELECTION_VARIABLES = (
+    "IPC_CONFORMANCE_ADAPTER", "IPC_CONFORMANCE_PROFILE", "IPC_CONFORMANCE_EXAMPLE_DB", "IPC_CONFORMANCE_SEED", "CI",
+)
 
 #: Generous bound for one pytest subprocess; a run past it is a hang.
 SUBPROCESS_TIMEOUT = 120
 
 
+def pytest_addoption(parser):
+    parser.addoption("--zoo", action="store_true", help="also run the expensive cases of the fault zoo (tests/test_faults.py)")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds; deselect with -m 'not slow'")
+    config.addinivalue_line("markers", "zoo: an expensive fault-zoo case, skipped unless --zoo is given (tox -e zoo)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--zoo"):
+        return
+    skip = pytest.mark.skip(reason="expensive fault-zoo case: run with --zoo (tox -e zoo)")
+    for item in items:
+        if "zoo" in item.keywords:
+            item.add_marker(skip)
 
 
 def clean_environment(monkeypatch) -> None:

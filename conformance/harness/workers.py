@@ -34,6 +34,7 @@ test process that is recorded like any other operation.
 scenario runner compares before and after every execution.
 """
 
+import ctypes
 import os
 import queue as queue_module
 import random
@@ -342,7 +343,8 @@ class Crew:
         # Kept until reaping: under spawn and forkserver a child opens the barrier's
         # named semaphores while it starts, after start() has returned here.
         self._barrier = barrier = self._context.Barrier(len(scripts))
-        self._progress = progress = self._context.RawArray("q", len(scripts))
+        # A ctypes type, not the typecode "q", which older multiprocessing forks (billiard) lack.
+        self._progress = progress = self._context.RawArray(ctypes.c_int64, len(scripts))
         for name, script, seed in scripts:
             worker = _Worker(len(self.workers), name, tuple(script))
             worker.report, report_out = self._context.Pipe(duplex=False)

@@ -203,7 +203,9 @@ class PipeModel:
         if refused:
             return refused
         if self.inbox[end]:
-            return Prediction("PIPE-FIFO-1", value=self.inbox[end].popleft())
+            # Once the other end has closed, a message it sent is owed by PIPE-EOF-1.
+            clause = "PIPE-EOF-1" if self.ends[self.other(end)].closed else "PIPE-FIFO-1"
+            return Prediction(clause, value=self.inbox[end].popleft())
         assert self.ends[self.other(end)].closed, "would block: callers check would_block() first"
         return self._end_of_stream(end)
 
