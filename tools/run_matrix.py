@@ -1,6 +1,6 @@
 """Run the suite against several adapters and render the conformance matrix.
 
-    python tools/run_matrix.py [--out reports] [--timeout SECONDS] ADAPTER... [-- PYTEST-ARGS]
+    python tools/run_matrix.py [--out reports] [--timeout SECONDS] [--no-matrix] [--columns A,B,...] ADAPTER... [-- PYTEST-ARGS]
 
 Each adapter (a registered name or ``module:object``) runs in its own
 pytest process, writing ``OUT/<adapter>.json`` with ``--ipc-report``;
@@ -16,9 +16,9 @@ run past ``--timeout`` is killed with its whole process group; any process
 still in the group once pytest has exited is killed too.  Each of these is
 recorded in the report's ``run.problems`` and shown by the matrix.
 
-Exit status: 0 when every adapter produced a report, else 1 (an adapter
-that cannot be loaded, for example because its package is missing, prints
-pytest's error and has no column).
+Exit status: 0 when every adapter's run passed (expected failures
+included), else 1; an adapter that cannot be loaded, for example because
+its package is missing, prints pytest's error and has no column.
 """
 
 import argparse
@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -53,8 +54,8 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def run_one(adapter: str, out: Path, timeout: float, extra) -> bool:
-    """Run the suite against one adapter; whether it left a report."""
+def run_one(adapter: str, out: Path, timeout: float, extra) -> Optional[int]:
+    """Run the suite against one adapter; pytest's exit status, or None if it left no report."""
     path = report_path(out, adapter)
     if path.exists():
         path.unlink()
@@ -80,12 +81,12 @@ def run_one(adapter: str, out: Path, timeout: float, extra) -> bool:
         os.killpg(process.pid, signal.SIGKILL)
     if not path.exists():
         print(f"== {adapter}: no report (pytest exit status {process.returncode}); no column for it", flush=True)
-        return False
+        return None
     data = json.loads(path.read_text(encoding="utf-8"))
     data["run"] = {"exit_status": process.returncode, "problems": problems}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"== {adapter}: exit status {process.returncode}; {'; '.join(problems) or 'no run problems'}", flush=True)
-    return True
+    return process.returncode
 
 
 def main(argv=None) -> int:
@@ -96,15 +97,27 @@ def main(argv=None) -> int:
     parser.add_argument("adapters", nargs="+", help="adapter names or module:object paths")
     parser.add_argument("--out", default="reports", help="directory for the reports and the matrix (default reports)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds one adapter's run may take (default 1800)")
+    parser.add_argument("--no-matrix", action="store_true", help="only run and write the reports")
+    parser.add_argument(
+        "--columns", default=None,
+        help="comma-separated adapters whose reports in OUT make the matrix, in order (default: the adapters run); "
+        "reports of other runs, such as the impl-* tox envs, join the matrix this way",
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    complete = [run_one(adapter, out, args.timeout, extra) for adapter in args.adapters]
-    reports = [str(report_path(out, a)) for a, ok in zip(args.adapters, complete) if ok]
-    if reports:
+    statuses = [run_one(adapter, out, args.timeout, extra) for adapter in args.adapters]
+    if args.columns is None:
+        reports = [str(report_path(out, a)) for a, status in zip(args.adapters, statuses) if status is not None]
+    else:
+        columns = [report_path(out, a) for a in args.columns.split(",")]
+        for missing in (path for path in columns if not path.exists()):
+            print(f"== matrix: {missing} is missing; no column for it", flush=True)
+        reports = [str(path) for path in columns if path.exists()]
+    if reports and not args.no_matrix:
         matrix.main([*reports, "--markdown", str(out / "matrix.md"), "--html", str(out / "matrix.html")])
         print(f"== matrix: {out / 'matrix.md'}, {out / 'matrix.html'}")
-    return 0 if all(complete) else 1
+    return 0 if all(status == 0 for status in statuses) else 1
 
 
 if __name__ == "__main__":
