@@ -5,7 +5,8 @@ then 2 to 4 worker scripts run at once (:mod:`conformance.harness.workers`):
 producers, consumers and mixes of both, each a few operations, with
 capacities from 1 to unbounded and payloads from a few bytes through 4 KiB
 (above ``PIPE_BUF``, so a write is no longer atomic) to 100 KiB (above the
-64 KiB pipe buffer).  Sync operations: a producer may flush
+64 KiB pipe buffer; SimpleQueue items, written synchronously, stop just
+over 16 KiB, where a message is written in two parts).  Sync operations: a producer may flush
 (``close()`` + ``join_thread()``) or give up flushing
 (``cancel_join_thread()``) at the end of its script, and a worker may
 ``signal`` an event that a later worker ``wait``s for.  Every worker exits
@@ -40,9 +41,12 @@ from conformance.harness.workers import Op
 #: and two pages; over the 64 KiB pipe buffer.
 TINY, PAGE, LARGE = 8, 4097, 100 * 1024
 QUEUE_SIZES = (TINY, PAGE, 8192, LARGE)
+#: CPython's Connection writes a message over 16 KiB in two writes (length,
+#: then payload), so only such items can interleave between unlocked writers.
+SPLIT = 16 * 1024 + 1
 #: SimpleQueue puts write synchronously: larger-than-buffer puts would need
-#: a reader, which a scenario cannot promise.
-SIMPLE_QUEUE_SIZES = (TINY, PAGE)
+#: a reader, which a scenario cannot promise, so the largest is SPLIT.
+SIMPLE_QUEUE_SIZES = (TINY, PAGE, SPLIT)
 #: What SimpleQueue scripts may leave unread in the pipe at most, in pages.
 #: A Linux pipe holds 16 pages, and a write takes pages, not bytes: a
 #: 4 KiB+ frame takes up to two (its sub-page remainder merges into the last
