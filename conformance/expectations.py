@@ -29,7 +29,9 @@ Semantics (applied by :mod:`conformance.outcomes`):
   ran and none was deselected or left unrun, fails the run, naming the
   entry and its line.  Skipped tests do not count as run, and a clause
   that does not hold for the running Python version is never graded, so
-  its entry is exempt.
+  its entry is exempt.  So is an entry whose reason starts with
+  ``(intermittent)``: a race the suite catches in some runs only (a run
+  where it did not show proves nothing).
 - An entry that matches no collected test gives a warning naming it.
 - A malformed line is an :class:`ExpectationsError` naming ``path:LINE``.
 """
@@ -43,6 +45,8 @@ from conformance import spec
 from conformance.spec.clause import CLAUSE_ID
 
 ENV_VAR = "IPC_CONFORMANCE_EXPECTATIONS"
+#: How a reason marks a deviation that shows in some runs only (see Entry.intermittent).
+INTERMITTENT = "(intermittent)"
 
 #: ``KEY: rest`` where KEY may contain ``::`` (node ids) but ends at the first single colon.
 _LINE = re.compile(r"^(?P<key>(?:[^:]|::)*?):(?!:)\s*(?P<rest>.*)$")
@@ -62,6 +66,12 @@ class Entry:
     url: Optional[str]
     path: str
     line: int
+
+    @property
+    def intermittent(self) -> bool:
+        """A race the suite catches in some runs only: the reason starts with ``(intermittent)``, and
+        a run where it did not show is not an unexpected pass."""
+        return self.reason.startswith(INTERMITTENT)
 
     @property
     def is_clause(self) -> bool:
