@@ -5,30 +5,11 @@ Its context (``multiprocess.get_context``) brings its own ``Process`` and
 claims everything the stdlib adapter does.
 """
 
-import sys
-
-from conformance.adapter import Adapter, Capability, Consistency
 from implementations._support import expectations, require, version
+from implementations.stdlib import default_start_method, mirror
 
 
-def adapter() -> Adapter:
+def adapter():
     multiprocess = require("multiprocess", "multiprocess")
-    method = multiprocess.get_start_method(allow_none=True) or multiprocess.get_all_start_methods()[0]
-    context = multiprocess.get_context(method)
-    capabilities = {Capability.QSIZE, Capability.TIMEOUTS, Capability.CLOSE, Capability.TASK_DONE, Capability.INHERITANCE}
-    if sys.version_info >= (3, 9):
-        capabilities.add(Capability.SIMPLE_QUEUE_CLOSE)
-    return Adapter(
-        name="multiprocess",
-        implementation="multiprocess",
-        version=version("multiprocess"),
-        start_method=method,
-        context=context,
-        queue=context.Queue,
-        joinable_queue=context.JoinableQueue,
-        simple_queue=context.SimpleQueue,
-        pipe=context.Pipe,
-        capabilities=capabilities,
-        consistency=Consistency.EVENTUAL,
-        expectations=expectations("multiprocess"),
-    )
+    return mirror(multiprocess, default_start_method(multiprocess), name="multiprocess", implementation="multiprocess",
+                  version=version("multiprocess"), expectations=expectations("multiprocess"))

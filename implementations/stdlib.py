@@ -31,11 +31,18 @@ def for_start_method(method: str) -> Adapter:
             f"start method {method!r} is not available here; available: "
             f"{', '.join(multiprocessing.get_all_start_methods())}"
         )
-    context = multiprocessing.get_context(method)
+    return mirror(multiprocessing, method, name=f"stdlib-{method}", implementation="CPython multiprocessing",
+                  version=platform.python_version())
+
+
+def mirror(module, method: str, *, name: str, implementation: str, version: str, expectations=None) -> Adapter:
+    """An adapter for ``module``'s context ``method``: the stdlib, or a fork of it with the same API
+    (billiard, multiprocess), claiming what the stdlib does."""
+    context = module.get_context(method)
     return Adapter(
-        name=f"stdlib-{method}",
-        implementation="CPython multiprocessing",
-        version=platform.python_version(),
+        name=name,
+        implementation=implementation,
+        version=version,
         start_method=method,
         context=context,
         queue=context.Queue,
@@ -44,12 +51,13 @@ def for_start_method(method: str) -> Adapter:
         pipe=context.Pipe,
         capabilities=CAPABILITIES,
         consistency=Consistency.EVENTUAL,
+        expectations=expectations,
     )
 
 
-def default_start_method() -> str:
-    """The start method in force, without fixing it (the first listed is the default)."""
-    return multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+def default_start_method(module=multiprocessing) -> str:
+    """The start method in force in ``module``, without fixing it (the first listed is the default)."""
+    return module.get_start_method(allow_none=True) or module.get_all_start_methods()[0]
 
 
 def default() -> Adapter:
