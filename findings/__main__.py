@@ -6,7 +6,8 @@ says what deviated, and with ``--stdlib`` it runs the same steps against
 ``multiprocessing`` and exits 0.  FINDINGS.md describes each one.
 
     python -m findings                 list the scripts, with the clause each concerns
-    python -m findings --clause ID     the scripts about clause ID (print one with cat)
+    python -m findings --clause ID     the scripts about clause ID
+    python -m findings show NAME       print a script, ready to save and run without the suite
     python -m findings run [PREFIX]    run each script (or those starting with PREFIX) both ways;
                                        scripts whose implementation is not installed are skipped
 """
@@ -76,6 +77,13 @@ def main(argv) -> int:
             if not ok:
                 print(f"    implementation: {said}\n    stdlib: {stdlib_said}")
         return 1 if failures else 0
+    if argv[:1] == ["show"] and len(argv) == 2:
+        matches = [script for script in scripts() if script.stem == argv[1] or script.name == argv[1]]
+        if not matches:
+            print(f"no finding named {argv[1]!r}; list them with python -m findings", file=sys.stderr)
+            return 2
+        print(matches[0].read_text(encoding="utf-8"), end="")
+        return 0
     clause = argv[1] if argv[:1] == ["--clause"] and len(argv) > 1 else None
     for script in scripts():
         title, clauses = summary(script)

@@ -60,3 +60,11 @@ def test_listing_command_names_every_script():
     listed = subprocess.run([sys.executable, "-m", "findings"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     for script in SCRIPTS:
         assert f"findings/{script.name}" in listed
+
+
+def test_show_prints_a_script_and_names_an_unknown_one():
+    script = SCRIPTS[0]
+    shown = subprocess.run([sys.executable, "-m", "findings", "show", script.stem], cwd=ROOT, capture_output=True, text=True)
+    assert shown.returncode == 0 and shown.stdout == script.read_text(encoding="utf-8")
+    unknown = subprocess.run([sys.executable, "-m", "findings", "show", "no_such_finding"], cwd=ROOT, capture_output=True, text=True)
+    assert unknown.returncode == 2 and "no finding named 'no_such_finding'" in unknown.stderr
