@@ -103,6 +103,9 @@ FAULTS = (
     _race("tests.concurrency.exit_loses", "close/flush/exit", ["QUEUE-FLUSH-2"]),
     _seq("eof_missing", "close/flush/exit", ["PIPE-EOF-1", "PIPE-EOF-3", "PIPE-EOF-4"], PIPE),
     _seq("eof_early", "close/flush/exit", ["PIPE-EOF-1"], PIPE),
+    # End of file while another process still holds the closed end: only the pipe scenarios have several holders.
+    Fault("tests.faults.eof_on_first_close", "close/flush/exit", ("CONC-PIPE-2",), (CONCURRENCY,),
+          DETERMINISTIC, "test_pipe_scenarios"),
     _seq("broken_pipe_missing", "close/flush/exit", ["PIPE-EOF-4"], PIPE),
     # pipe direction and duplex
     _seq("duplex_one_way", "pipe direction", ["PIPE-DUPLEX-2", "PIPE-DUPLEX-1", "PIPE-EOF-1"], PIPE),
