@@ -10,6 +10,7 @@ every test states its own, and the repository root is importable, so
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ import pytest
 pytest_plugins = ["pytester"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: How Hypothesis introduces a shrunk example ("Falsifying example" up to 6.16x, "Failing test case" since).
+EXAMPLE = re.compile(r"Falsifying example:|Failing test case:")
 
 #: Environment variables that change what the plugin selects.
 SELECTION_VARIABLES = (

@@ -22,7 +22,7 @@ from typing import List
 import pytest
 
 from conformance import profiles, spec
-from tests.conftest import output
+from tests.conftest import EXAMPLE, output
 from tests.zoo import FAULTS, RACE
 
 PROFILE = "ci"
@@ -45,8 +45,6 @@ CATEGORIES = {"loss/duplication", "FIFO order", "capacity", "exception types", "
 
 VIOLATION = re.compile(r"\b([A-Z]+(?:-[A-Z]+)*-\d+) violated")
 STEP = re.compile(r"\bstate\.(\w+)\(")
-#: How Hypothesis introduces the shrunk example (the wording changed in 6.16x).
-EXAMPLE = re.compile(r"Falsifying example:|Failing test case:")
 SCENARIO_SIZE = re.compile(r"scenario \((\d+) processes, (\d+) operations\)")
 
 
