@@ -44,6 +44,12 @@ TIMEOUT_LATE = 2.0 * SCALE
 #: (used only where blocking is the expected outcome).
 STILL_BLOCKED = 0.05
 
+#: A hang is reported within its deadline plus this.  A wait of the test
+#: process that returns later than this past the time it asked for means
+#: the operating system did not run the test process (the host stalled):
+#: the operations' times in that stretch are no evidence of a hang.
+NOTICE_LATE = 1.0 * SCALE
+
 #: Joining a process: after this it is terminated, after as long again killed.
 JOIN_GRACE = 3.0 * SCALE
 

@@ -18,8 +18,11 @@ a turn the implementation alone would not give it), so the crew knows
 which operation each worker is in and since when.  The crew waits
 (:func:`multiprocessing.connection.wait`) on the reports and the workers'
 sentinels, with the earliest deadline of an operation in progress
-(:func:`deadline_of`) as its timeout, so an operation past its deadline
-ends the wait with a :class:`Stall` naming it.  The crew then terminates
+(:func:`deadline_of`) as its timeout, or sooner when an operation still
+to come has a shorter one, so an operation past its deadline ends the wait
+with a :class:`Stall` naming it.  A wait that returns much
+later than asked means the host did not run the test process; the Stall
+says so (:attr:`Stall.host_stalled`).  The crew then terminates
 and kills what is left (:meth:`Crew.reap`).
 
 A worker can block for a reason that is not a bug: ``join_thread()`` (and
@@ -278,19 +281,42 @@ def _worker_main(number, name, resource, script, seed, barrier, report, progress
 
 @dataclass
 class Stall:
-    """Why a crew stopped waiting: an operation past its deadline, or a worker that died."""
+    """Why a crew stopped waiting: an operation past its deadline, or a worker that died.
+
+    ``late`` is how long after the operation's deadline the crew noticed,
+    ``overslept`` how much later than asked the crew's last wait returned.
+    """
 
     worker: str
     op: Optional[Op]
     index: Optional[int]
     elapsed: float
     exitcode: Optional[int] = None
+    late: float = 0.0
+    overslept: float = 0.0
+
+    @property
+    def host_stalled(self) -> bool:
+        """Whether the operating system did not run the test process when the deadline passed.
+
+        Then the crew could not watch the deadline, and the worker (frozen
+        with it) could not keep it: the operation's time is no evidence of
+        a hang.  A worker blocked for real is noticed on time.
+        """
+        return self.exitcode is None and self.late > timing.NOTICE_LATE and self.overslept > timing.NOTICE_LATE
 
     def describe(self) -> str:
         where = f"operation {self.index} ({self.op})" if self.op is not None else "the start barrier"
         if self.exitcode is not None:
             return f"worker {self.worker} died with exit code {self.exitcode} during {where}"
-        return f"worker {self.worker}: {where} did not return within {self.elapsed:.2f}s"
+        text = f"worker {self.worker}: {where} did not return within {self.elapsed:.2f}s"
+        if self.late <= timing.NOTICE_LATE:
+            return text
+        if self.host_stalled:
+            return (f"{text}; noticed {self.late:.1f}s after its deadline, because the test process's wait for the "
+                    f"workers returned {self.overslept:.1f}s later than it asked: the host did not run the test process")
+        return (f"{text}; noticed {self.late:.1f}s after its deadline: the test process was held up outside its "
+                "wait for the workers (in a call of the implementation, such as the drain or a proxy's finalizer)")
 
 
 class _Worker:
@@ -314,6 +340,15 @@ class _Worker:
             return timing.OPERATION_DEADLINE + timing.JOIN_GRACE  # starting and at the barrier
         return deadline_of(self.script[self.current])
 
+    def next_deadline(self) -> Optional[float]:
+        """The shortest deadline of the operations still to come (None: this is the last).
+
+        Progress has no signal: the worker may begin one of them right after
+        the crew last looked, so the crew must look again within it.
+        """
+        ahead = self.script[0 if self.current is None else self.current + 1:]
+        return min(map(deadline_of, ahead), default=None)
+
 
 class Crew:
     """Workers sharing ``resource``; always reaped by :meth:`reap` (use it as a context manager).
@@ -331,6 +366,7 @@ class Crew:
         self._progress = None
         self.workers: List[_Worker] = []
         self._barrier = None
+        self._overslept = 0.0
 
     def __enter__(self) -> "Crew":
         return self
@@ -396,8 +432,8 @@ class Crew:
         """Wait until every worker has reported its records; a :class:`Stall` if one cannot.
 
         The wait wakes on a report or a worker's exit, and otherwise at the
-        earliest deadline of an operation in progress, so a hang is reported
-        as soon as it is one.  While every unreported worker is in a
+        earliest deadline of an operation in progress (or of one that may
+        begin meanwhile), so a hang is reported as soon as it is one.  While every unreported worker is in a
         :data:`WAITS_FOR_OTHERS` operation and one of them has been flushing
         for :data:`timing.HELP_AFTER`, ``help_step`` (a bounded get in the
         test process) is called instead of waiting: the flush may need a
@@ -417,23 +453,30 @@ class Crew:
                 return None
             now = time.monotonic_ns()
             due = [(w.since + w.deadline() * 1e9, w) for w in pending]
-            overdue = [w for when, w in due if now > when]
+            overdue = [(when, w) for when, w in due if now > when]
             if overdue:
-                worker = min(overdue, key=lambda w: w.since)
+                when, worker = min(overdue, key=lambda late: late[1].since)
                 op = worker.script[worker.current] if worker.current is not None else None
-                return Stall(worker.name, op, worker.current, (now - worker.since) / 1e9)
+                return Stall(worker.name, op, worker.current, (now - worker.since) / 1e9,
+                             late=(now - when) / 1e9, overslept=self._overslept)
             wake = min(when for when, _ in due)
+            upcoming = [d for d in (w.next_deadline() for w in pending) if d is not None]
+            if upcoming:
+                wake = min(wake, now + min(upcoming) * 1e9)
             if help_step is not None:
                 flushing = self._flushing_since(pending)
                 if flushing is not None and now >= flushing + timing.HELP_AFTER * 1e9:
                     help_step()
+                    self._overslept = 0.0
                     continue
                 if flushing is not None:
                     wake = min(wake, flushing + timing.HELP_AFTER * 1e9)
                 elif any(w.flush_ahead() for w in pending):
                     wake = min(wake, now + timing.HELP_AFTER * 1e9)
             handles = [w.report for w in pending] + [w.process.sentinel for w in pending]
-            mp_connection.wait(handles, max(0.0, (wake - now) / 1e9))
+            asked = max(0.0, (wake - now) / 1e9)
+            mp_connection.wait(handles, asked)
+            self._overslept = (time.monotonic_ns() - now) / 1e9 - asked
 
     @staticmethod
     def _flushing_since(pending: List[_Worker]) -> Optional[int]:

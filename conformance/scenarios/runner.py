@@ -14,13 +14,15 @@ follow) and on the final replay, so a race found once shrinks to a small
 scenario that still reproduces (anchors-concurrency §1.7).  The scenario
 and the first failing history are attached with ``note()``; when the final
 replay does not reproduce the failure, the history seen while shrinking is
-noted instead.  Interesting outcomes and the consistency level each history
+noted instead.  An execution the host stalled (the test process was not
+run when an operation's deadline passed) cannot be judged and runs again.
+Interesting outcomes and the consistency level each history
 showed are counted with ``event()``.
 """
 
 import gc
 from time import monotonic, monotonic_ns
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 from hypothesis import event, note, settings
 
@@ -41,6 +43,11 @@ from conformance.verdict import expect
 #: race and the time a shrink takes.
 REPEATS: Dict[str, Tuple[int, int, int]] = {"dev": (5, 10, 50), "ci": (5, 10, 50), "thorough": (10, 30, 100)}
 DEFAULT_REPEATS = REPEATS["dev"]
+
+#: An execution during which the host did not run the test process cannot be
+#: judged, so it runs again, at most this many times per example; a further
+#: one is graded as it is (its message says the host stalled).
+HOST_STALL_RERUNS = 2
 
 
 def repeats_for(profile: str) -> Tuple[int, int, int]:
@@ -130,13 +137,19 @@ def timed(process: str, index: int, resource, op: Op, events) -> Record:
 
 
 class Execution:
-    """One run of a scenario: its history, any stall, and hygiene problems."""
+    """One run of a scenario: its history, any stall, and hygiene problems.
 
-    def __init__(self, scenario: Scenario, history: History, stall: Optional[str], leaks: List[str]):
+    ``host_stalled``: the stall was noticed late because the host did not
+    run the test process (:attr:`Stall.host_stalled`), so it cannot be judged.
+    """
+
+    def __init__(self, scenario: Scenario, history: History, stall: Optional[str], leaks: List[str],
+                 host_stalled: bool = False):
         self.scenario = scenario
         self.history = history
         self.stall = stall
         self.leaks = leaks
+        self.host_stalled = host_stalled
 
 
 def _make(adapter, scenario: Scenario):
@@ -169,6 +182,7 @@ def execute(adapter, scenario: Scenario) -> Execution:
     exited: Set[str] = set()
     cancelled = set(scenario.cancelled())
     stall: Optional[str] = None
+    host_stalled = False
     drain = Drain(adapter, scenario.kind, resource)
     try:
         for index, op in enumerate(scenario.prefix):
@@ -178,7 +192,9 @@ def execute(adapter, scenario: Scenario) -> Execution:
                 break
         if stall is None:
             with Crew(adapter, resource, events=events) as crew:
-                stall = _run_crew(crew, scenario, drain, records, exited, cancelled)
+                found = _run_crew(crew, scenario, drain, records, exited, cancelled)
+            host_stalled = isinstance(found, Stall) and found.host_stalled
+            stall = found.describe() if isinstance(found, Stall) else found
     except DrainHung as hung:
         stall = f"the test process's drain: {hung.record.op} did not return within {deadline_of(hung.record.op):.2f}s"
     finally:
@@ -188,7 +204,7 @@ def execute(adapter, scenario: Scenario) -> Execution:
     records += drain.records
     leaks = _leaks(context, children_before, fds_before)
     history = History(scenario.kind, scenario.maxsize, level_of(adapter, scenario.kind), records, exited, cancelled)
-    return Execution(scenario, history, stall, leaks)
+    return Execution(scenario, history, stall, leaks, host_stalled)
 
 
 def _execute_pipe(adapter, scenario: Scenario) -> Execution:
@@ -200,6 +216,7 @@ def _execute_pipe(adapter, scenario: Scenario) -> Execution:
     events = [context.Event() for _ in range(scenario.signals)]
     records: List[Record] = []
     stall: Optional[str] = None
+    host_stalled = False
     try:
         with Crew(adapter, ends, events=events) as crew:
             crew.start(list(zip(scenario.names, scenario.workers, scenario.seeds)))
@@ -211,7 +228,7 @@ def _execute_pipe(adapter, scenario: Scenario) -> Execution:
                 records += crew.records()
             if found is not None:
                 records += crew.hung_records(found)
-                stall = found.describe()
+                stall, host_stalled = found.describe(), found.host_stalled
             elif crew.wait_exits(None, timing.OPERATION_DEADLINE):
                 stall = f"a worker did not exit within {timing.OPERATION_DEADLINE:.2f}s of finishing its script"
     finally:
@@ -219,11 +236,11 @@ def _execute_pipe(adapter, scenario: Scenario) -> Execution:
             dispose(end)
         del ends, events
     leaks = _leaks(context, children_before, fds_before)
-    return Execution(scenario, History(scenario.kind, None, EXACT, records), stall, leaks)
+    return Execution(scenario, History(scenario.kind, None, EXACT, records), stall, leaks, host_stalled)
 
 
-def _run_crew(crew: Crew, scenario: Scenario, drain: Drain, records, exited, cancelled) -> Optional[str]:
-    """Start the workers, collect their records, drain while they exit; a description of any stall."""
+def _run_crew(crew: Crew, scenario: Scenario, drain: Drain, records, exited, cancelled) -> Union[Stall, str, None]:
+    """Start the workers, collect their records, drain while they exit; the stall, if any."""
     crew.start(list(zip(scenario.names, scenario.workers, scenario.seeds)))
     stalled_drain = None if scenario.kind == "simple_queue" else drain.step
     try:
@@ -232,7 +249,7 @@ def _run_crew(crew: Crew, scenario: Scenario, drain: Drain, records, exited, can
         records += crew.records()
     if found is not None:
         records += crew.hung_records(found)
-        return found.describe()
+        return found
     late = crew.wait_exits(drain.step, timing.OPERATION_DEADLINE)
     exited.update(crew.exited_normally())
     if late:
@@ -320,9 +337,16 @@ class ScenarioRunner:
             self._warm_up = None
         final = _final_replay()
         runs = self.repeats[2] if final else self.repeats[1] if self.failure_seen else self.repeats[0]
-        for attempt in range(1, runs + 1):
+        attempt = reruns = 0
+        while attempt < runs:
             execution = execute(self.adapter, scenario)
             self.executions += 1
+            if execution.host_stalled and reruns < HOST_STALL_RERUNS:
+                reruns += 1
+                event("execution run again: the host did not run the test process")
+                note(f"Execution run again, it could not be judged: {execution.stall}")
+                continue
+            attempt += 1
             result, failures = verdict_of(execution)
             for label in result.events:
                 event(label)
