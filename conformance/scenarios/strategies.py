@@ -5,8 +5,8 @@ then 2 to 4 worker scripts run at once (:mod:`conformance.harness.workers`):
 producers, consumers and mixes of both, each a few operations, with
 capacities from 1 to unbounded and payloads from a few bytes through 4 KiB
 (above ``PIPE_BUF``, so a write is no longer atomic) to 100 KiB (above the
-64 KiB pipe buffer; SimpleQueue items, written synchronously, stop just
-over 16 KiB, where a message is written in two parts).  Sync operations: a producer may flush
+64 KiB pipe buffer; SimpleQueue items also just over 16 KiB, where a
+message is written in two parts).  Sync operations: a producer may flush
 (``close()`` + ``join_thread()``) or give up flushing
 (``cancel_join_thread()``) at the end of its script, and a worker may
 ``signal`` an event that a later worker ``wait``s for.  Every worker exits
@@ -26,7 +26,7 @@ polynomial.  Generation guarantees that no operation can block forever on
 a conforming implementation: queue gets and bounded puts are timed, a
 worker waits only for a signal from a worker before it (no cycles), and
 SimpleQueue scripts, whose ``get()`` has no timeout, never get more items
-than are put and never put more than the OS pipe holds.
+than are put and never leave more unread than the OS pipe holds.
 """
 
 from dataclasses import dataclass
@@ -44,9 +44,9 @@ QUEUE_SIZES = (TINY, PAGE, 8192, LARGE)
 #: CPython's Connection writes a message over 16 KiB in two writes (length,
 #: then payload), so only such items can interleave between unlocked writers.
 SPLIT = 16 * 1024 + 1
-#: SimpleQueue puts write synchronously: larger-than-buffer puts would need
-#: a reader, which a scenario cannot promise, so the largest is SPLIT.
-SIMPLE_QUEUE_SIZES = (TINY, PAGE, SPLIT)
+#: SimpleQueue puts write synchronously, so a put larger than the room in
+#: the pipe waits for a reader: generation promises one (_fit_simple_queue).
+SIMPLE_QUEUE_SIZES = (TINY, PAGE, SPLIT, LARGE)
 #: What SimpleQueue scripts may leave unread in the pipe at most, in pages.
 #: A Linux pipe holds 16 pages, and a write takes pages, not bytes: a
 #: 4 KiB+ frame takes up to two (its sub-page remainder merges into the last
@@ -140,20 +140,30 @@ def scenarios(draw, adapter, kind: str = "queue", max_workers: int = 4, max_ops:
     timed = adapter.has(Capability.TIMEOUTS) and not simple
     closable = adapter.has(Capability.CLOSE) and not simple
     maxsize = None if simple else draw(st.sampled_from((None, 1, 2, 3)), label="maxsize")
+    # SimpleQueue puts write synchronously, so writers meet only inside a frame
+    # larger than PIPE_BUF that waits for room: half the scenarios are producers
+    # of such frames racing to fill the pipe of one consumer that gets every item.
+    contended = simple and max_workers >= 3 and draw(st.booleans(), label="contended")
     # Swarm-style: a scenario is all tiny, all of the largest size or mixed,
     # so the races that need every item large (a feeder still writing when
     # its process closes, interleaved frames, a reader stealing a frame's
     # tail) are common instead of a product of per-item chances.
     sizes = SIMPLE_QUEUE_SIZES if simple else QUEUE_SIZES
-    payloads = draw(st.sampled_from(("tiny", "largest", "mixed")), label="payloads")
+    payloads = draw(st.sampled_from(("largest", "mixed") if contended else ("tiny", "largest", "mixed")), label="payloads")
     sizes = {"tiny": sizes[:1], "largest": sizes[-1:], "mixed": sizes}[payloads]
     # Swarm-style too: half the scenarios make no queries, so their consumers
     # only get, and several consumers reading at once is common.
     queries = _queries(adapter, kind) if draw(st.booleans(), label="queries") else ()
     count = draw(st.integers(2, max_workers), label="workers")
-    roles = [draw(st.sampled_from(("producer", "consumer", "mixed"))) for _ in range(count)]
+    if contended:
+        count = max(count, 3)
+        roles = ["consumer"] + ["producer"] * (count - 1)
+    else:
+        roles = [draw(st.sampled_from(("producer", "consumer", "mixed"))) for _ in range(count)]
     prefix_names = draw(st.lists(st.sampled_from(("put", "put_nowait", "get_nowait") + queries[:1]), max_size=max_prefix))
     scripts = [draw(_abstract_script(role, queries, max_ops)) for role in roles]
+    if contended:
+        scripts[0] = ["get"] * sum(name in _PRODUCE for script in scripts[1:] for name in script)
     tails = [[] for _ in range(count)]
     for i, role in enumerate(roles):
         if closable and role != "consumer":
@@ -222,33 +232,28 @@ def scenarios(draw, adapter, kind: str = "queue", max_workers: int = 4, max_ops:
 
 
 def _fit_simple_queue(prefix: List[Op], workers: List[List[Op]]):
-    """Make SimpleQueue scripts safe to block on: no get without an item that surely comes, no overfull pipe.
+    """Make SimpleQueue scripts safe to block on: no get without an item that surely comes, no pipe left full.
 
     A get with nothing to get would block forever (SimpleQueue.get() has no
-    timeout).  Puts never wait here, so the puts a process makes before its
-    first get surely happen; the prefix may get what it put before, and the
-    workers together get at most the items the prefix left plus those sure
-    puts.  Gets beyond that become ``empty()`` queries, and payloads that
-    would take the pipe past :data:`SIMPLE_QUEUE_PAGES` become tiny; the
-    rewrite is a function of the drawn scenario alone.
+    timeout).  The puts a process makes before its first get surely happen
+    (they wait at most for room, which the readers below make); the prefix
+    may get what it put before, and the workers together get at most the
+    items the prefix left plus those sure puts.  Gets beyond that become
+    ``empty()`` queries.
+
+    A put waits for room in the pipe, so the unread frames must fit in
+    :data:`SIMPLE_QUEUE_PAGES` once every sure reader is done: the prefix's
+    own puts (no reader runs yet), and all puts less the smallest as many as
+    pure consumers (workers that only get) take out, since those gets all
+    run.  While the pipe is full, writers wait in the middle of a frame,
+    which is where unlocked writers interleave.  Payloads that do not fit
+    are made smaller, the last drawn first, until they do; the rewrite is a
+    function of the drawn scenario alone.
     """
-    room = SIMPLE_QUEUE_PAGES
-
-    def fit_put(op: Op) -> Op:
-        nonlocal room
-        size = op.size
-        if size > TINY:
-            pages = -(-(size + FRAME_OVERHEAD) // PIPE_PAGE)
-            if pages <= room:
-                room -= pages
-            else:
-                size = TINY
-        return Op("put", key=op.key, size=size)
-
     held, fitted_prefix = 0, []
     for op in prefix:
         if op.name.startswith("put"):
-            op, held = fit_put(op), held + 1
+            op, held = Op("put", key=op.key, size=op.size), held + 1
         elif op.name.startswith("get"):
             op, held = (Op("get"), held - 1) if held else (Op("empty"), held)
         fitted_prefix.append(op)
@@ -262,9 +267,31 @@ def _fit_simple_queue(prefix: List[Op], workers: List[List[Op]]):
         out = []
         for op in ops:
             if op.name.startswith("put"):
-                op = fit_put(op)
+                op = Op("put", key=op.key, size=op.size)
             elif op.name.startswith("get"):
                 op, held = (Op("get"), held - 1) if held else (Op("empty"), held)
             out.append(op)
         fitted_workers.append(out)
+    readers = sum(op.name == "get" for ops in fitted_workers if all(op.name in ("get", "empty") for op in ops) for op in ops)
+    _shrink_payloads([fitted_prefix], 0)
+    _shrink_payloads([fitted_prefix] + fitted_workers, readers)
     return fitted_prefix, fitted_workers
+
+
+def _pages(size: int) -> int:
+    """Pipe pages a frame of a ``size``-byte item takes (tiny frames share the spare pages)."""
+    return 0 if size <= TINY else -(-(size + FRAME_OVERHEAD) // PIPE_PAGE)
+
+
+def _shrink_payloads(scripts: List[List[Op]], readers: int) -> None:
+    """Make the last-drawn puts of ``scripts`` smaller until the frames ``readers`` gets leave fit the pipe."""
+    puts = [(i, k) for i, ops in enumerate(scripts) for k, op in enumerate(ops) if op.name == "put"]
+
+    def unread() -> int:
+        pages = sorted(_pages(scripts[i][k].size) for i, k in puts)
+        return sum(pages[readers:])
+
+    for i, k in reversed(puts):
+        while unread() > SIMPLE_QUEUE_PAGES and scripts[i][k].size > TINY:
+            size = scripts[i][k].size
+            scripts[i][k] = scripts[i][k]._replace(size=max(s for s in SIMPLE_QUEUE_SIZES if s < size))
