@@ -138,10 +138,15 @@ def _skip_reason(adapter, clauses, needed, levels):
 
 def pytest_collection_modifyitems(config, items):
     adapter = config._ipc_adapter
+    backstop = profiles.BACKSTOP.get(config._ipc_profile)
+    if config.getoption("timeout", None) is not None:
+        backstop = None  # the user's --timeout wins
     for item in items:
         reason = _skip_reason(adapter, *_read_markers(item))
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
+        if backstop is not None and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(backstop))
 
 
 @pytest.fixture(scope="session")

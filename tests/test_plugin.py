@@ -240,6 +240,31 @@ def test_profiles_differ_in_what_the_probe_checks():
     assert len({p.max_examples for p in profiles.PROFILES.values()}) == len(profiles.PROFILES)
 
 
+#: Reports the pytest-timeout backstop a test runs under.
+BACKSTOP_PROBE = """
+import os
+
+def test_backstop(request):
+    marker = request.node.get_closest_marker("timeout")
+    assert (marker.args[0] if marker else None) == eval(os.environ["EXPECTED_BACKSTOP"])
+"""
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("--ipc-profile", "dev"), None),
+        (("--ipc-profile", "thorough"), profiles.BACKSTOP["thorough"]),
+        (("--ipc-profile", "thorough", "--timeout", "60"), None),
+    ],
+    ids=["dev-keeps-the-ini-backstop", "thorough-raises-it", "the-user-option-wins"],
+)
+def test_thorough_tests_get_a_longer_backstop(pytester, run_pytest, args, expected):
+    pytester.makepyfile(BACKSTOP_PROBE)
+    result = run_pytest(*args, env={"EXPECTED_BACKSTOP": repr(expected)})
+    assert result.ret == 0, output(result)
+
+
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_unknown_profile_is_a_usage_error_listing_profiles(pytester, run_pytest, how):
     pytester.makepyfile(PASSING_TEST)
