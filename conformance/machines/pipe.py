@@ -10,7 +10,10 @@ on either side ("test" or "peer"), and every outcome is graded against
   reordering are visible) of tiny, page-sized and larger-than-pipe-buffer
   sizes, with ``offset``/``size`` slicing;
 * ``recv``, ``recv_bytes`` (with a ``maxlength`` that is long enough or too
-  short) and ``recv_bytes_into`` (with offsets, or a buffer too short);
+  short) and ``recv_bytes_into`` (with offsets, or a buffer too short),
+  each after a ``poll()`` that must say True (PIPE-POLL-6, PIPE-EOF-3), so
+  a lost message or a missing end of file fails at once instead of after
+  the receive's deadline;
 * ``poll`` with no timeout, zero, negative and small positive timeouts;
 * ``close`` of either end, after which the model predicts the end-of-stream,
   broken-pipe and use-after-close outcomes;
@@ -246,6 +249,9 @@ class PipeMachine(ConformanceMachine):
         self._sent: List[Tuple[str, Message]] = []
         #: Ids of messages a BufferTooShort has already handed over, per side.
         self._reported_too_short = {side: set() for side in SIDES}
+        #: Ends towards which a send that must send nothing was made while
+        #: messages were waiting (see :meth:`_check_nothing_sent`).
+        self._failed_sends_towards = set()
 
     # -- set-up and teardown ---------------------------------------------------
 
@@ -276,12 +282,12 @@ class PipeMachine(ConformanceMachine):
     def _other(side: str) -> str:
         return "peer" if side == "test" else "test"
 
-    def _run(self, side: str, method: str, *args: Any) -> Outcome:
-        """``method(*args)`` on ``side``'s end, with a deadline either way."""
+    def _run(self, side: str, method: str, *args: Any, deadline: float = timing.OPERATION_DEADLINE) -> Outcome:
+        """``method(*args)`` on ``side``'s end, abandoned as hung after ``deadline``."""
         if side == "peer":
-            return self.peer.run(method, *args)
+            return self.peer.run(method, *args, deadline=deadline)
         shown = ", ".join(short(a) for a in args)
-        return call(f"test {method}({shown})", getattr(self.test_end, method), *args)
+        return call(f"test {method}({shown})", getattr(self.test_end, method), *args, deadline=deadline)
 
     def _into(self, side: str, size: int, offset: int) -> Tuple[Outcome, int]:
         """``recv_bytes_into`` into a fresh ``size``-byte buffer; returns the outcome and the fill byte."""
@@ -337,6 +343,8 @@ class PipeMachine(ConformanceMachine):
             if message.id in self._reported_too_short[side]:
                 return "PIPE-INTO-4"
             return "PIPE-FIFO-1"
+        if self.end_of[side] in self._failed_sends_towards:
+            return "PIPE-BYTES-5"  # a message nobody sent, after a send that had to send nothing
         if not expected.is_bytes:
             return "PIPE-OBJECT-1"
         if not isinstance(got, bytes):
@@ -357,14 +365,52 @@ class PipeMachine(ConformanceMachine):
         got = returned(prediction.clause if _missing(outcome) else clause or prediction.clause, outcome)
         self._check_delivery(side, message, got, outcome.what, clause)
 
+    def _owed_clause(self, end: int) -> str:
+        """The clause a missing message waiting for ``end`` breaks: PIPE-EOF-1 once its sender has closed."""
+        return "PIPE-EOF-1" if self.model.ends[PipeModel.other(end)].closed else "PIPE-FIFO-1"
+
+    def _poll_before_receiving(self, side: str) -> None:
+        """``poll()`` at ``side``, which a receive rule is about to read from: it must say True.
+
+        Receive rules are drawn only for an end with a message whose send
+        has returned, or whose other end has closed, so the spec requires
+        True (PIPE-POLL-6; PIPE-BYTES-2 when only empty messages wait;
+        PIPE-EOF-3 at the end of the stream).  Asking first turns a lost
+        message or a missing end of file into an immediate failure, where
+        the receive would wait out the operation deadline.  Once the end
+        has reported the end of the stream with nothing waiting, the poll
+        was made before that report and is not repeated.
+        """
+        end = self.end_of[side]
+        if self.model.ends[end].saw_end and not self.model.pending(end):
+            return
+        prediction = self.model.poll(end)
+        outcome = self._run(side, "poll")
+        expect(
+            prediction.clause,
+            outcome.ok and outcome.value == prediction.value,
+            outcome.describe() + f", expected {prediction.value} before receiving",
+        )
+
     def _check_nothing_sent(self, side: str, clause: str) -> None:
-        """After a send on ``side`` that must have sent nothing: the receiver still has nothing."""
+        """After a send on ``side`` that must have sent nothing: the next message sent is the next received.
+
+        With the direction empty, ``side`` sends a marker message at once
+        and the receiver must get it, not a stray message (a check of
+        FIFO order, not of ``poll``, so a ``poll`` fault is not reported
+        under ``clause``).  With messages waiting, the stray message would
+        arrive after them; the direction is remembered so that a receive
+        meeting a message nobody sent names ``clause``.
+        """
         receiver = self._other(side)
         end = self.end_of[receiver]
-        if not self.model.can_receive(end) or self.model.pending(end):
-            return  # only an empty direction shows a stray message at once
-        outcome = self._run(receiver, "poll")
-        expect(clause, outcome.ok and not outcome.value, outcome.describe() + ", expected False: nothing was sent")
+        if self.model.pending(end):
+            self._failed_sends_towards.add(end)
+            return
+        message_id = next(self._ids)
+        marker = Message.of_bytes(message_id, payload(message_id, 8))
+        self._send(side, marker, "send_bytes", (marker.value,))
+        self._receive_next(receiver, clause=clause)
 
     # -- sending ---------------------------------------------------------------
 
@@ -445,6 +491,7 @@ class PipeMachine(ConformanceMachine):
     @rule(side=drawn_from(sides(_receivable("object"))))
     def recv(self, side):
         """``recv()``: the next object, or the end of the stream."""
+        self._poll_before_receiving(side)
         prediction = self.model.receive(self.end_of[side])
         outcome = self._run(side, "recv")
         if prediction.raises:
@@ -459,6 +506,7 @@ class PipeMachine(ConformanceMachine):
         """``recv_bytes()``, or ``recv_bytes(maxlength)`` with maxlength = length + slack (PIPE-MAXLEN-3)."""
         end = self.end_of[side]
         head = self.model.head(end) if self.model.can_receive(end) else None
+        self._poll_before_receiving(side)
         prediction = self.model.receive(end)
         if slack is None:
             outcome = self._run(side, "recv_bytes")
@@ -479,6 +527,7 @@ class PipeMachine(ConformanceMachine):
         length = len(head.value) if head else 0
         # The docs require offset < len(buf), so the buffer is never empty past the offset.
         size = max(offset + length + spare, offset + 1)
+        self._poll_before_receiving(side)
         prediction = self.model.receive(end)
         outcome, fill = self._into(side, size, offset)
         if prediction.raises:
@@ -505,9 +554,11 @@ class PipeMachine(ConformanceMachine):
         """``recv_bytes(maxlength)`` with the next message longer than maxlength raises OSError."""
         end = self.end_of[side]
         maxlength = max(0, len(self.model.head(end).value) - shortfall)
+        self._poll_before_receiving(side)
+        owed = self._owed_clause(end)
         prediction = self.model.receive_too_long(end)
         outcome = self._run(side, "recv_bytes", maxlength)
-        raised("PIPE-FIFO-1" if _missing(outcome) else prediction.clause, outcome, prediction.error)
+        raised(owed if _missing(outcome) else prediction.clause, outcome, prediction.error)
 
     @available(sides(_waiting_bytes(2)))
     @rule(side=drawn_from(sides(_waiting_bytes(2))), offset=st.integers(0, 4), shortfall=st.integers(1, 3))
@@ -516,6 +567,8 @@ class PipeMachine(ConformanceMachine):
         end = self.end_of[side]
         length = len(self.model.head(end).value)
         size = max(offset + 1, offset + length - shortfall)
+        self._poll_before_receiving(side)
+        owed = self._owed_clause(end)
         prediction = self.model.receive_too_short(end)
         message = prediction.value
         outcome, _ = self._into(side, size, offset)
@@ -525,7 +578,7 @@ class PipeMachine(ConformanceMachine):
             if self._sender_of(got) is not None:
                 # Another message, one that fits, arrived in its place.
                 self._check_delivery(side, message, got, outcome.what)
-        error = raised("PIPE-FIFO-1" if _missing(outcome) else prediction.clause, outcome, BufferTooShort)
+        error = raised(owed if _missing(outcome) else prediction.clause, outcome, BufferTooShort)
         carried = error.args[0] if error.args else None
         # Another whole message in args[0] is a delivery fault; anything else is this clause's.
         clause = None if self._sender_of(carried) else prediction.clause
@@ -609,12 +662,17 @@ class PipeMachine(ConformanceMachine):
         """
         prediction = self.model.poll(self.end_of[side])
         args = () if timeout == NO_ARGUMENT else (timeout,)
-        outcome = self._run(side, "poll", *args)
+        deadline = timing.OPERATION_DEADLINE
         if timeout == NO_ARGUMENT or timeout <= 0 or prediction.value:
             timing_clause = "PIPE-POLL-1" if timeout == NO_ARGUMENT else "PIPE-POLL-5" if timeout < 0 else "PIPE-POLL-2"
             longest = timing.IMMEDIATE
         else:
             timing_clause, longest = "PIPE-POLL-2", timeout + timing.TIMEOUT_LATE
+            # A wait past the timeout's allowance is already a violation:
+            # abandon it then, not at the operation deadline (a peer's
+            # answer also crosses the control pipe: IMMEDIATE more).
+            deadline = longest if side == "test" else longest + timing.IMMEDIATE
+        outcome = self._run(side, "poll", *args, deadline=deadline)
         if outcome.hung:
             # It broke its timing clause; what it would have answered is unknown.
             within(timing_clause, outcome, 0.0, longest)
