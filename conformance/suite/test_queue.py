@@ -1,4 +1,10 @@
-"""Queue: the spec section ``conformance/spec/queue.py``, checked by the queue machine and focused tests."""
+"""Queue: the spec section ``conformance/spec/queue.py``, checked by focused tests and the queue machine.
+
+The focused tests pin single behaviours in a fixed order and take a
+fraction of a second each; they run first, so a run stopped at its first
+failure (``-x``) reports them without waiting for the machine, which runs
+last.
+"""
 
 from queue import Empty, Full
 
@@ -22,12 +28,6 @@ QUEUE_MACHINE_CLAUSES = (
 )
 
 
-@pytest.mark.spec(*QUEUE_MACHINE_CLAUSES)
-@pytest.mark.requires(Capability.QUEUE)
-def test_queue_machine(ipc_adapter):
-    base.run(QueueMachine, ipc_adapter)
-
-
 @pytest.fixture
 def queue(ipc_adapter):
     """A fresh unbounded queue, disposed after the test."""
@@ -36,33 +36,71 @@ def queue(ipc_adapter):
     dispose(made)
 
 
-@pytest.mark.spec("QUEUE-GET-2", "QUEUE-GET-3")
+#: The timeout the focused timeout tests wait out (the machine draws others).
+TIMEOUT = 0.1
+#: A timeout that block=False must ignore: obeying it would show.
+IGNORED = 3.0
+
+
+def no_wait_timeouts(adapter):
+    """Timeouts that mean no wait (QUEUE-TIMEOUT-1); a proxy's queue.Queue rejects a negative one (MGR-TIMEOUT-1)."""
+    return (0,) if adapter.has(Capability.PROXY) else (0, -1)
+
+
+@pytest.mark.spec("QUEUE-GET-2", "QUEUE-GET-3", "QUEUE-TIMEOUT-1")
 @pytest.mark.requires(Capability.QUEUE, Capability.TIMEOUTS)
-@pytest.mark.parametrize("timeout", [0.1, 0.3])
-def test_get_timeout_is_honoured_and_ignored_without_block(queue, timeout):
-    waited = call(f"get(True, {timeout})", queue.get, True, timeout)
-    raised("QUEUE-GET-2", waited, Empty)
-    within("QUEUE-GET-2", waited, timeout - timing.TIMEOUT_EARLY, timeout + timing.TIMEOUT_LATE)
-    ignored = call(f"get(False, {timeout * 10})", queue.get, False, timeout * 10)
+def test_get_timeout_is_honoured_and_ignored_without_block(ipc_adapter, queue):
+    """On an empty queue: no wait for ``block=False`` or a zero timeout, about ``timeout`` for a positive one.
+
+    The calls that must answer at once are abandoned after IMMEDIATE, not
+    after the timeout they should have ignored.
+    """
+    ignored = call(f"get(False, {IGNORED})", queue.get, False, IGNORED, deadline=timing.IMMEDIATE)
     raised("QUEUE-GET-3", ignored, Empty)
     within("QUEUE-GET-3", ignored, 0, timing.IMMEDIATE)
+    for value in no_wait_timeouts(ipc_adapter):
+        no_wait = call(f"get(True, {value})", queue.get, True, value, deadline=timing.IMMEDIATE)
+        raised("QUEUE-TIMEOUT-1", no_wait, Empty)
+        within("QUEUE-TIMEOUT-1", no_wait, 0, timing.IMMEDIATE)
+    waited = call(f"get(True, {TIMEOUT})", queue.get, True, TIMEOUT, deadline=TIMEOUT + timing.TIMEOUT_LATE)
+    raised("QUEUE-GET-2", waited, Empty)
+    within("QUEUE-GET-2", waited, TIMEOUT - timing.TIMEOUT_EARLY, TIMEOUT + timing.TIMEOUT_LATE)
 
 
-@pytest.mark.spec("QUEUE-PUT-2", "QUEUE-PUT-3")
+@pytest.mark.spec("QUEUE-PUT-2", "QUEUE-PUT-3", "QUEUE-TIMEOUT-1")
 @pytest.mark.requires(Capability.QUEUE, Capability.TIMEOUTS)
-@pytest.mark.parametrize("timeout", [0.1, 0.3])
-def test_put_timeout_is_honoured_and_ignored_without_block(ipc_adapter, timeout):
+def test_put_timeout_is_honoured_and_ignored_without_block(ipc_adapter):
+    """On a full queue: no wait for ``block=False`` or a zero timeout, about ``timeout`` for a positive one."""
     full = ipc_adapter.queue(1)
     try:
-        returned("QUEUE-PUT-1", call("put('first')", full.put, "first"))
-        waited = call(f"put('second', True, {timeout})", full.put, "second", True, timeout)
-        raised("QUEUE-PUT-2", waited, Full)
-        within("QUEUE-PUT-2", waited, timeout - timing.TIMEOUT_EARLY, timeout + timing.TIMEOUT_LATE)
-        ignored = call(f"put('second', False, {timeout * 10})", full.put, "second", False, timeout * 10)
+        returned("QUEUE-PUT-1", call("put('first')", full.put, "first", deadline=timing.IMMEDIATE))
+        ignored = call(f"put('second', False, {IGNORED})", full.put, "second", False, IGNORED, deadline=timing.IMMEDIATE)
         raised("QUEUE-PUT-3", ignored, Full)
         within("QUEUE-PUT-3", ignored, 0, timing.IMMEDIATE)
+        for value in no_wait_timeouts(ipc_adapter):
+            no_wait = call(f"put('second', True, {value})", full.put, "second", True, value, deadline=timing.IMMEDIATE)
+            raised("QUEUE-TIMEOUT-1", no_wait, Full)
+            within("QUEUE-TIMEOUT-1", no_wait, 0, timing.IMMEDIATE)
+        waited = call(f"put('second', True, {TIMEOUT})", full.put, "second", True, TIMEOUT, deadline=TIMEOUT + timing.TIMEOUT_LATE)
+        raised("QUEUE-PUT-2", waited, Full)
+        within("QUEUE-PUT-2", waited, TIMEOUT - timing.TIMEOUT_EARLY, TIMEOUT + timing.TIMEOUT_LATE)
     finally:
         dispose(full)
+
+
+@pytest.mark.spec("QUEUE-GET-1")
+@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE)
+def test_get_blocks_until_another_process_puts(ipc_adapter, queue):
+    """A get() with no timeout, already blocked on an empty queue, is woken by another process's put."""
+    with Peer(ipc_adapter, queue) as peer:
+        # A first command proves the peer is running, so "still blocked" below means blocked in get().
+        returned("QUEUE-EMPTY-1", peer.run("empty"))
+        getting = peer.submit("get")
+        if getting.ready(timing.STILL_BLOCKED):
+            expect("QUEUE-GET-1", False, f"{getting.result().describe()} on an empty queue, before any put")
+        returned("QUEUE-PUT-1", call("put('item')", queue.put, "item", deadline=timing.IMMEDIATE))
+        got = getting.result(timing.VISIBILITY_DEADLINE)
+        expect("QUEUE-GET-1", got.ok and got.value == "item", f"{got.describe()} after the test put 'item'")
 
 
 @pytest.mark.spec("QUEUE-FLUSH-2", "QUEUE-LARGE-1")
@@ -104,12 +142,35 @@ def test_cancel_join_thread_lets_join_thread_return_with_unread_data(ipc_adapter
         reader.run("get", True, timing.STILL_BLOCKED)
 
 
+@pytest.mark.spec("QUEUE-FEEDER-1", "QUEUE-FLUSH-1")
+@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE, Capability.CLOSE)
+@pytest.mark.consistency(Consistency.EVENTUAL)
+def test_feeder_goes_on_after_an_unpicklable_item_until_flushed(ipc_adapter, queue):
+    """After close() and join_thread() the feeder has written all it could (QUEUE-FLUSH-1): the item after the
+    unpicklable one is in the pipe at once, for another process's get_nowait, with no visibility wait."""
+    unpicklable = lambda: None  # noqa: E731 - lambdas cannot be pickled
+    with Peer(ipc_adapter, queue) as reader:
+        returned("QUEUE-FEEDER-1", call("put(<lambda>)", queue.put, unpicklable))
+        returned("QUEUE-FEEDER-1", call("put('after')", queue.put, "after"))
+        returned("QUEUE-FLUSH-1", call("close()", queue.close))
+        returned("QUEUE-FLUSH-1", call("join_thread()", queue.join_thread))
+        got = reader.run("get_nowait")
+        expect("QUEUE-FEEDER-1", got.ok and got.value == "after", got.describe() + ", expected 'after' (the lambda dropped, the feeder gone on) once join_thread() had returned")
+
+
 @pytest.mark.spec("QUEUE-FEEDER-1")
 @pytest.mark.requires(Capability.QUEUE)
 @pytest.mark.consistency(Consistency.EVENTUAL)
 def test_unpicklable_item_is_dropped_by_the_feeder_not_put(queue):
+    """The same without close() or a second process (any adapter): 'after' must arrive within the visibility deadline."""
     unpicklable = lambda: None  # noqa: E731 - lambdas cannot be pickled
     returned("QUEUE-FEEDER-1", call("put(<lambda>)", queue.put, unpicklable))
     returned("QUEUE-FEEDER-1", call("put('after')", queue.put, "after"))
     got = call("get(True, VISIBILITY_DEADLINE)", queue.get, True, timing.VISIBILITY_DEADLINE, deadline=timing.VISIBILITY_DEADLINE + timing.TIMEOUT_LATE)
     expect("QUEUE-FEEDER-1", got.ok and got.value == "after", got.describe() + ", expected 'after' (the lambda dropped)")
+
+
+@pytest.mark.spec(*QUEUE_MACHINE_CLAUSES)
+@pytest.mark.requires(Capability.QUEUE)
+def test_queue_machine(ipc_adapter):
+    base.run(QueueMachine, ipc_adapter)
