@@ -79,7 +79,7 @@ FAULTS = (
     # FIFO order
     _seq("lifo_queue", "FIFO order", ["QUEUE-FIFO-1"], QUEUE),
     _seq("feeder_reverses_bursts", "FIFO order", ["QUEUE-FIFO-1", "SHARE-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "SHARE-SAFE-2"], QUEUE, SHARING),
-    _seq("prefetching_consumer", "FIFO order", ["CONC-ORDER-1", "QUEUE-FIFO-1", "QUEUE-VISIBLE-1", "QUEUE-EMPTY-1", "QUEUE-DELIVERY-1"], QUEUE),
+    _seq("prefetching_consumer", "FIFO order", ["CONC-ORDER-1", "QUEUE-FIFO-1", "QUEUE-VISIBLE-1", "QUEUE-EMPTY-1", "QUEUE-FLUSH-1", "QUEUE-DELIVERY-1"], QUEUE),
     # capacity
     _seq("maxsize_ignored", "capacity", FULL_QUEUE, QUEUE),
     _seq("maxsize_off_by_one", "capacity", FULL_QUEUE, QUEUE),

@@ -1,12 +1,13 @@
-"""A Queue whose ``get`` reads one item ahead into a private cache: violates CONC-ORDER-1 / QUEUE-VISIBLE-1.
+"""A Queue whose ``get`` reads one item ahead into a private cache: violates CONC-ORDER-1 / QUEUE-VISIBLE-1 / QUEUE-FLUSH-1.
 
 To save a lock round trip, each ``get`` also reads the next item if one
 is ready and keeps it in a process-local cache for the next ``get`` of the
 same process.  A cached item is invisible to every other consumer:
 another process's ``get`` returns a newer item first (CONC-ORDER-1; the
 producer's order is broken, QUEUE-FIFO-1) or
-finds the queue empty (QUEUE-VISIBLE-1, QUEUE-EMPTY-1), and the item is
-lost if its process exits (QUEUE-DELIVERY-1).  With a single consumer
+finds the queue empty (QUEUE-VISIBLE-1, QUEUE-EMPTY-1), even after its
+producer flushed it with close() and join_thread() (QUEUE-FLUSH-1), and the
+item is lost if its process exits (QUEUE-DELIVERY-1).  With a single consumer
 process the queue behaves like the reference.
 """
 
