@@ -103,6 +103,33 @@ def test_get_blocks_until_another_process_puts(ipc_adapter, queue):
         expect("QUEUE-GET-1", got.ok and got.value == "item", f"{got.describe()} after the test put 'item'")
 
 
+@pytest.mark.spec("QUEUE-FIFO-1", "CONC-ORDER-1")
+@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE, Capability.TIMEOUTS)
+def test_consumers_in_two_processes_take_turns_in_put_order(ipc_adapter, queue):
+    """One process's items, got in turns by a peer process and the test process, come out in the order put.
+
+    Each get begins after the one before returned, so each must return the
+    oldest item no get has taken: a later one skips an item (QUEUE-FIFO-1),
+    an earlier one comes after a newer item was already out (CONC-ORDER-1).
+    """
+    items = [f"item {n}" for n in range(4)]
+    for item in items:
+        returned("QUEUE-PUT-1", call(f"put({item!r})", queue.put, item, deadline=timing.IMMEDIATE))
+    wait = timing.VISIBILITY_DEADLINE
+    with Peer(ipc_adapter, queue) as peer:
+        for turn, expected in enumerate(items):
+            if turn % 2 == 0:
+                got = peer.run("get", True, wait, deadline=wait + timing.TIMEOUT_LATE)
+                who = "the peer's"
+            else:
+                got = call(f"get(True, {wait:g})", queue.get, True, wait, deadline=wait + timing.TIMEOUT_LATE)
+                who = "the test's"
+            seen = f"{who} get {turn + 1}: {got.describe()}, expected {expected!r}"
+            taken = items.index(got.value) if got.ok and got.value in items else None
+            expect("CONC-ORDER-1", taken is None or taken >= turn, seen + " (an item older than one already got)")
+            expect("QUEUE-FIFO-1", taken == turn, seen)
+
+
 @pytest.mark.spec("QUEUE-FLUSH-2", "QUEUE-LARGE-1")
 @pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE)
 @pytest.mark.consistency(Consistency.EVENTUAL)
