@@ -72,13 +72,13 @@ _TORN = ("SHARE-SAFE-2", "CONC-SAFE-1", "QUEUE-DELIVERY-1", "QUEUE-FLUSH-1", "QU
 
 FAULTS = (
     # loss, duplication, invented items
-    _seq("duplicates_first_put", "loss/duplication", ["QUEUE-DELIVERY-1"], QUEUE),
+    _seq("duplicates_first_put", "loss/duplication", ["QUEUE-DELIVERY-1", "QUEUE-PUT-1"], QUEUE),
     _seq("invents_none_on_timeout", "loss/duplication", ["QUEUE-GET-2", "QUEUE-DELIVERY-1", "QUEUE-TIMEOUT-1"], QUEUE),
     _seq("feeder_dies_on_error", "loss/duplication", ["QUEUE-FEEDER-1"], QUEUE),
     _race("tests.concurrency.loses_one_in_n", "loss/duplication", ["QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "QUEUE-DELIVERY-1"]),
     # FIFO order
     _seq("lifo_queue", "FIFO order", ["QUEUE-FIFO-1"], QUEUE),
-    _seq("feeder_reverses_bursts", "FIFO order", ["QUEUE-FIFO-1", "SHARE-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "SHARE-SAFE-2"], QUEUE, SHARING),
+    _seq("feeder_reverses_bursts", "FIFO order", ["QUEUE-FIFO-1", "SHARE-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "SHARE-SAFE-2", "QUEUE-FEEDER-1"], QUEUE, SHARING),
     _seq("prefetching_consumer", "FIFO order", ["CONC-ORDER-1", "QUEUE-FIFO-1", "QUEUE-VISIBLE-1", "QUEUE-EMPTY-1", "QUEUE-FLUSH-1", "QUEUE-DELIVERY-1"], QUEUE),
     # capacity
     _seq("maxsize_ignored", "capacity", FULL_QUEUE, QUEUE),

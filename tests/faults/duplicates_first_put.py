@@ -1,9 +1,11 @@
-"""A Queue that delivers the first item each process puts twice: violates QUEUE-DELIVERY-1.
+"""A Queue that delivers the first item each process puts twice: violates QUEUE-DELIVERY-1 / QUEUE-PUT-1.
 
 A defensive retry: when ``put`` had to start the feeder thread, it
 buffers the item again, "in case the new thread missed it" (taking a
 second slot if one is free, so ``qsize`` counts both).  The thread did not
-miss it, so the first item every process puts comes out twice.
+miss it, so the first item every process puts comes out twice.  The
+second copy takes a slot the caller never filled, so on a bounded queue a
+later put that has a free slot by the caller's count blocks (QUEUE-PUT-1).
 """
 
 from tests.concurrency._base import ForkQueue

@@ -1,4 +1,4 @@
-"""A Queue whose feeder writes each burst of buffered items newest first: violates QUEUE-FIFO-1 / SHARE-ORDER-1.
+"""A Queue whose feeder writes each burst of buffered items newest first: violates QUEUE-FIFO-1 / SHARE-ORDER-1 / QUEUE-FEEDER-1.
 
 The feeder thread takes items from the wrong end of its buffer (``pop``
 where CPython has ``popleft``).  An item put while the feeder is idle is
@@ -7,7 +7,8 @@ feeder writes them (a burst: a producer putting in a loop) come out in
 reverse order.  The close sentinel is also taken before the items
 buffered ahead of it, so a burst followed by ``close()`` or by the
 producer's exit is lost (QUEUE-FLUSH-1, QUEUE-FLUSH-2; SHARE-SAFE-2 when
-several producers put at once).
+several producers put at once), an item put after an unpicklable one among
+them: later items are then not delivered (QUEUE-FEEDER-1).
 """
 
 import collections
