@@ -54,6 +54,14 @@ SLICES = (
 BAD_SLICES = ((-1,), (11,), (3, -1), (3, 8), (10, 1))
 
 
+@pytest.fixture
+def ends(ipc_adapter, duplex):
+    """``(conn1, conn2)`` of a new pipe, two-way or one-way as the test's ``duplex`` parameter says; closed after the test."""
+    pair = ipc_adapter.pipe(duplex)
+    yield pair
+    dispose(pair)
+
+
 def _receiving_calls():
     """(method, args) of every call that reads from an end: the three receives and ``poll``."""
     return (("recv", ()), ("recv_bytes", ()), ("recv_bytes_into", (bytearray(8),)), ("poll", ()))
@@ -94,114 +102,96 @@ def test_simplex_pipe_directions(ipc_adapter):
 @pytest.mark.spec("PIPE-POLL-6", "PIPE-POLL-7")
 @pytest.mark.requires(Capability.PIPE)
 @DUPLEX
-def test_poll_answers_exactly(ipc_adapter, duplex):
+def test_poll_answers_exactly(ends):
     """``poll()`` is False with nothing sent, True once a send has returned (and again when
     asked again), and False once the message has been received."""
-    first, second = ipc_adapter.pipe(duplex)
-    try:
-        _poll("PIPE-POLL-6", first, False, "conn1.poll() with nothing sent")
-        returned("PIPE-POLL-6", call("conn2.send_bytes(b'x')", second.send_bytes, b"x"))
-        _poll("PIPE-POLL-6", first, True, "conn1.poll() after conn2.send_bytes(b'x') returned")
-        _poll("PIPE-POLL-7", first, True, "conn1.poll() asked again")
-        _receive("PIPE-POLL-7", first, b"x")
-        _poll("PIPE-POLL-6", first, False, "conn1.poll() after the message was received")
-    finally:
-        dispose((first, second))
+    first, second = ends
+    _poll("PIPE-POLL-6", first, False, "conn1.poll() with nothing sent")
+    returned("PIPE-POLL-6", call("conn2.send_bytes(b'x')", second.send_bytes, b"x"))
+    _poll("PIPE-POLL-6", first, True, "conn1.poll() after conn2.send_bytes(b'x') returned")
+    _poll("PIPE-POLL-7", first, True, "conn1.poll() asked again")
+    _receive("PIPE-POLL-7", first, b"x")
+    _poll("PIPE-POLL-6", first, False, "conn1.poll() after the message was received")
 
 
 @pytest.mark.spec("PIPE-BYTES-2")
 @pytest.mark.requires(Capability.PIPE)
 @DUPLEX
-def test_empty_message_is_a_message(ipc_adapter, duplex):
+def test_empty_message_is_a_message(ends):
     """``send_bytes(b'')`` sends a message: the other end's ``poll()`` is True, ``recv_bytes()``
     returns b'' and ``recv_bytes_into`` a count of 0, each in its place among other messages."""
-    first, second = ipc_adapter.pipe(duplex)
-    try:
-        returned("PIPE-BYTES-2", call("conn2.send_bytes(b'')", second.send_bytes, b""))
-        _poll("PIPE-BYTES-2", first, True, "conn1.poll() after conn2.send_bytes(b'')")
-        _receive("PIPE-BYTES-2", first, b"")
-        for data in (b"", b"after"):
-            returned("PIPE-BYTES-2", call(f"conn2.send_bytes({data!r})", second.send_bytes, data))
-        into = call("conn1.recv_bytes_into(bytearray(8))", first.recv_bytes_into, bytearray(8))
-        expect("PIPE-BYTES-2", into.ok and into.value == 0, into.describe() + ", expected 0")
-        _receive("PIPE-BYTES-2", first, b"after")
-    finally:
-        dispose((first, second))
+    first, second = ends
+    returned("PIPE-BYTES-2", call("conn2.send_bytes(b'')", second.send_bytes, b""))
+    _poll("PIPE-BYTES-2", first, True, "conn1.poll() after conn2.send_bytes(b'')")
+    _receive("PIPE-BYTES-2", first, b"")
+    for data in (b"", b"after"):
+        returned("PIPE-BYTES-2", call(f"conn2.send_bytes({data!r})", second.send_bytes, data))
+    into = call("conn1.recv_bytes_into(bytearray(8))", first.recv_bytes_into, bytearray(8))
+    expect("PIPE-BYTES-2", into.ok and into.value == 0, into.describe() + ", expected 0")
+    _receive("PIPE-BYTES-2", first, b"after")
 
 
 @pytest.mark.spec("PIPE-BYTES-4", "PIPE-BYTES-5")
 @pytest.mark.requires(Capability.PIPE)
 @DUPLEX
-def test_send_bytes_slices(ipc_adapter, duplex):
+def test_send_bytes_slices(ends):
     """``send_bytes(buf, offset[, size])`` sends ``buf[offset:offset + size]``; out-of-range
     bounds raise ValueError and send nothing, so the next message sent is the next received."""
-    first, second = ipc_adapter.pipe(duplex)
-    try:
-        for args, expected in SLICES:
-            what = f"conn2.send_bytes({BUFFER!r}, {', '.join(map(str, args))})"
-            returned("PIPE-BYTES-4", call(what, second.send_bytes, BUFFER, *args))
-            _receive("PIPE-BYTES-4", first, expected, f"conn1.recv_bytes() after {what}")
-        for args in BAD_SLICES:
-            what = f"conn2.send_bytes({BUFFER!r}, {', '.join(map(str, args))})"
-            raised("PIPE-BYTES-5", call(what, second.send_bytes, BUFFER, *args), ValueError)
-            returned("PIPE-BYTES-5", call("conn2.send_bytes(b'next')", second.send_bytes, b"next"))
-            _receive("PIPE-BYTES-5", first, b"next", f"conn1.recv_bytes() after {what} and send_bytes(b'next')")
-    finally:
-        dispose((first, second))
+    first, second = ends
+    for args, expected in SLICES:
+        what = f"conn2.send_bytes({BUFFER!r}, {', '.join(map(str, args))})"
+        returned("PIPE-BYTES-4", call(what, second.send_bytes, BUFFER, *args))
+        _receive("PIPE-BYTES-4", first, expected, f"conn1.recv_bytes() after {what}")
+    for args in BAD_SLICES:
+        what = f"conn2.send_bytes({BUFFER!r}, {', '.join(map(str, args))})"
+        raised("PIPE-BYTES-5", call(what, second.send_bytes, BUFFER, *args), ValueError)
+        returned("PIPE-BYTES-5", call("conn2.send_bytes(b'next')", second.send_bytes, b"next"))
+        _receive("PIPE-BYTES-5", first, b"next", f"conn1.recv_bytes() after {what} and send_bytes(b'next')")
 
 
 @pytest.mark.spec("PIPE-MAXLEN-1", "PIPE-MAXLEN-3", "PIPE-MAXLEN-4")
 @pytest.mark.requires(Capability.PIPE)
 @DUPLEX
-def test_recv_bytes_maxlength(ipc_adapter, duplex):
+def test_recv_bytes_maxlength(ends):
     """``recv_bytes(maxlength)``: a negative maxlength raises ValueError and consumes nothing,
     a message exactly maxlength long is returned, a longer one raises OSError."""
-    first, second = ipc_adapter.pipe(duplex)
-    try:
-        for _ in range(2):
-            returned("PIPE-MAXLEN-3", call("conn2.send_bytes(b'12345678')", second.send_bytes, b"12345678"))
-        raised("PIPE-MAXLEN-4", call("conn1.recv_bytes(-1)", first.recv_bytes, -1), ValueError)
-        got = call("conn1.recv_bytes(8)", first.recv_bytes, 8)
-        expect("PIPE-MAXLEN-3", got.ok and got.value == b"12345678", got.describe() + ", expected b'12345678'")
-        raised("PIPE-MAXLEN-1", call("conn1.recv_bytes(7) of an 8-byte message", first.recv_bytes, 7), OSError)
-    finally:
-        dispose((first, second))
+    first, second = ends
+    for _ in range(2):
+        returned("PIPE-MAXLEN-3", call("conn2.send_bytes(b'12345678')", second.send_bytes, b"12345678"))
+    raised("PIPE-MAXLEN-4", call("conn1.recv_bytes(-1)", first.recv_bytes, -1), ValueError)
+    got = call("conn1.recv_bytes(8)", first.recv_bytes, 8)
+    expect("PIPE-MAXLEN-3", got.ok and got.value == b"12345678", got.describe() + ", expected b'12345678'")
+    raised("PIPE-MAXLEN-1", call("conn1.recv_bytes(7) of an 8-byte message", first.recv_bytes, 7), OSError)
 
 
 @pytest.mark.spec("PIPE-EOF-1", "PIPE-EOF-2", "PIPE-EOF-3")
 @pytest.mark.requires(Capability.PIPE)
 @DUPLEX
-def test_end_of_stream(ipc_adapter, duplex):
+def test_end_of_stream(ends):
     """After conn2 closes, conn1 still receives what it sent, in order; then ``poll()`` is True
     and every receive raises EOFError."""
-    first, second = ipc_adapter.pipe(duplex)
-    try:
-        returned("PIPE-EOF-1", call("conn2.send_bytes(b'first')", second.send_bytes, b"first"))
-        returned("PIPE-EOF-1", call("conn2.send('second')", second.send, "second"))
-        returned("PIPE-EOF-1", call("conn2.close()", second.close))
-        _receive("PIPE-EOF-1", first, b"first", "conn1.recv_bytes() after conn2 closed")
-        got = call("conn1.recv() after conn2 closed", first.recv)
-        expect("PIPE-EOF-1", got.ok and got.value == "second", got.describe() + ", expected 'second'")
-        _poll("PIPE-EOF-3", first, True, "conn1.poll() with conn2 closed and nothing left")
-        raised("PIPE-EOF-1", call("conn1.recv_bytes() with conn2 closed and nothing left", first.recv_bytes), EOFError)
-        raised("PIPE-EOF-2", call("conn1.recv() again", first.recv), EOFError)
-        raised("PIPE-EOF-2", call("conn1.recv_bytes_into(bytearray(8)) again", first.recv_bytes_into, bytearray(8)), EOFError)
-    finally:
-        dispose((first, second))
+    first, second = ends
+    returned("PIPE-EOF-1", call("conn2.send_bytes(b'first')", second.send_bytes, b"first"))
+    returned("PIPE-EOF-1", call("conn2.send('second')", second.send, "second"))
+    returned("PIPE-EOF-1", call("conn2.close()", second.close))
+    _receive("PIPE-EOF-1", first, b"first", "conn1.recv_bytes() after conn2 closed")
+    got = call("conn1.recv() after conn2 closed", first.recv)
+    expect("PIPE-EOF-1", got.ok and got.value == "second", got.describe() + ", expected 'second'")
+    _poll("PIPE-EOF-3", first, True, "conn1.poll() with conn2 closed and nothing left")
+    raised("PIPE-EOF-1", call("conn1.recv_bytes() with conn2 closed and nothing left", first.recv_bytes), EOFError)
+    raised("PIPE-EOF-2", call("conn1.recv() again", first.recv), EOFError)
+    raised("PIPE-EOF-2", call("conn1.recv_bytes_into(bytearray(8)) again", first.recv_bytes_into, bytearray(8)), EOFError)
 
 
 @pytest.mark.spec("PIPE-EOF-4")
 @pytest.mark.requires(Capability.PIPE)
 @DUPLEX
-def test_send_to_closed_end_raises_broken_pipe(ipc_adapter, duplex):
+def test_send_to_closed_end_raises_broken_pipe(ends):
     """Once conn1 is closed, ``send_bytes()`` and ``send()`` on conn2 raise BrokenPipeError."""
-    first, second = ipc_adapter.pipe(duplex)
-    try:
-        returned("PIPE-EOF-4", call("conn1.close()", first.close))
-        raised("PIPE-EOF-4", call("conn2.send_bytes(b'x') with conn1 closed", second.send_bytes, b"x"), BrokenPipeError)
-        raised("PIPE-EOF-4", call("conn2.send('x') with conn1 closed", second.send, "x"), BrokenPipeError)
-    finally:
-        dispose((first, second))
+    first, second = ends
+    returned("PIPE-EOF-4", call("conn1.close()", first.close))
+    raised("PIPE-EOF-4", call("conn2.send_bytes(b'x') with conn1 closed", second.send_bytes, b"x"), BrokenPipeError)
+    raised("PIPE-EOF-4", call("conn2.send('x') with conn1 closed", second.send, "x"), BrokenPipeError)
 
 
 @pytest.mark.spec("PIPE-CLOSE-1", "PIPE-CLOSE-2")
@@ -243,18 +233,15 @@ def test_pipe_default_is_duplex(ipc_adapter):
 @pytest.mark.requires(Capability.PIPE)
 @pytest.mark.parametrize("timeout", [-1, -0.5, -1e-9])
 @DUPLEX
-def test_negative_poll_timeout_acts_as_zero(ipc_adapter, duplex, timeout):
+def test_negative_poll_timeout_acts_as_zero(ends, timeout):
     """``poll(negative)`` returns at once: False with nothing to receive, True with a message waiting."""
-    first, second = ipc_adapter.pipe(duplex)
-    try:
-        for expected in (False, True):
-            if expected:
-                returned("PIPE-POLL-5", call("send_bytes(b'x')", second.send_bytes, b"x"))
-            outcome = call(f"poll({timeout})", first.poll, timeout)
-            expect("PIPE-POLL-5", outcome.ok and outcome.value is expected, outcome.describe() + f", expected {expected}")
-            within("PIPE-POLL-5", outcome, 0.0, timing.IMMEDIATE)
-    finally:
-        dispose((first, second))
+    first, second = ends
+    for expected in (False, True):
+        if expected:
+            returned("PIPE-POLL-5", call("send_bytes(b'x')", second.send_bytes, b"x"))
+        outcome = call(f"poll({timeout})", first.poll, timeout)
+        expect("PIPE-POLL-5", outcome.ok and outcome.value is expected, outcome.describe() + f", expected {expected}")
+        within("PIPE-POLL-5", outcome, 0.0, timing.IMMEDIATE)
 
 
 def _peer_holding_first(adapter, duplex):
