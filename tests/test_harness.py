@@ -7,6 +7,7 @@ time is no evidence of a hang: the scenario runner runs that execution
 again instead of grading it.
 """
 
+from contextlib import contextmanager
 from multiprocessing import connection as mp_connection
 
 import pytest
@@ -77,17 +78,23 @@ def _execution(host_stalled: bool) -> runner.Execution:
     return runner.Execution(scenario, History("simple_queue", None, EXACT, []), stall, [], host_stalled)
 
 
+@contextmanager
+def _scripted(executions):
+    """The scenario runner gets ``executions``, in order, instead of running anything."""
+    original = runner.execute
+    runner.execute = lambda adapter, scenario: executions.pop(0)
+    try:
+        yield runner.ScenarioRunner(fork(), repeats=(3, 3, 3))
+    finally:
+        runner.execute = original
+
+
 @settings(max_examples=1, database=None)
 @given(st.just(None))
 def test_an_execution_the_host_stalled_runs_again(nothing):
     executions = [_execution(True), _execution(True)] + [_execution(False)] * 10
-    run = runner.ScenarioRunner(fork(), repeats=(3, 3, 3))
-    original = runner.execute
-    runner.execute = lambda adapter, scenario: executions.pop(0)
-    try:
+    with _scripted(executions) as run:
         run(executions[0].scenario)
-    finally:
-        runner.execute = original
     assert run.executions == 2 + 3  # two re-runs, then the three repeats, all passing
     assert not run.failure_seen
 
@@ -96,12 +103,6 @@ def test_an_execution_the_host_stalled_runs_again(nothing):
 @given(st.just(None))
 def test_a_host_that_keeps_stalling_is_graded(nothing):
     executions = [_execution(True)] * (runner.HOST_STALL_RERUNS + 1)
-    run = runner.ScenarioRunner(fork(), repeats=(3, 3, 3))
-    original = runner.execute
-    runner.execute = lambda adapter, scenario: executions.pop(0)
-    try:
-        with pytest.raises(Exception, match="CONC-SAFE-1"):
-            run(executions[0].scenario)
-    finally:
-        runner.execute = original
+    with _scripted(executions) as run, pytest.raises(Exception, match="CONC-SAFE-1"):
+        run(executions[0].scenario)
     assert run.executions == runner.HOST_STALL_RERUNS + 1

@@ -161,9 +161,8 @@ class QueueMachine(ConformanceMachine):
         (``get_nowait``) until it shows up, so the model stays in step and
         the example runs on exactly as with a conforming queue.
         """
-        if not isinstance(outcome.error, queue_module.Empty) or outcome.elapsed >= timeout - timing.TIMEOUT_EARLY:
+        if not self.defer_if_early(outcome, timeout):
             return outcome
-        self.defer("QUEUE-GET-2", f"{outcome.describe()} while the queue held {self.model.held} item(s), expected an item or a wait of about {timeout}s")
         attempts = [outcome]
 
         def got() -> bool:
@@ -172,6 +171,14 @@ class QueueMachine(ConformanceMachine):
 
         settled, waited = eventually(got, timing.VISIBILITY_DEADLINE)
         return attempts[-1] if settled else Outcome(outcome.what + " and get_nowait()", elapsed=waited, hung=True)
+
+    def defer_if_early(self, outcome: Outcome, timeout: float) -> bool:
+        """Whether ``get(True, timeout)``, with items held, raised Empty before its timeout; if so, QUEUE-GET-2 is deferred
+        (too early whatever the feeder thread did, but whether it happens is racy)."""
+        early = isinstance(outcome.error, queue_module.Empty) and outcome.elapsed < timeout - timing.TIMEOUT_EARLY
+        if early:
+            self.defer("QUEUE-GET-2", f"{outcome.describe()} while the queue held {self.model.held} item(s), expected an item or a wait of about {timeout}s")
+        return early
 
     def put_returned(self, clause_id: str, outcome: Outcome, item: Item) -> None:
         """A put with a free slot must have returned at once; then the model holds ``item``.
@@ -262,9 +269,8 @@ class QueueMachine(ConformanceMachine):
         else:
             args = {"noblock": (False,), "noblock_timeout": (False, ignored), "short_timeout": (True, timeout), "zero": (True, 0)}[form]
             outcome = call(f"get{args}", self.queue.get, *args, deadline=timed(timeout) if form == "short_timeout" else timing.IMMEDIATE)
-        if form == "short_timeout" and isinstance(outcome.error, queue_module.Empty) and outcome.elapsed < timeout - timing.TIMEOUT_EARLY:
-            # Too early whatever the feeder thread did; racy, so deferred (the rule goes on as for Empty).
-            self.defer("QUEUE-GET-2", f"{outcome.describe()} while the queue held {self.model.held} item(s), expected an item or a wait of about {timeout}s")
+        if form == "short_timeout":
+            self.defer_if_early(outcome, timeout)  # then the rule goes on as for Empty
         if outcome.error is not None and not self.model.exact:
             if not isinstance(outcome.error, queue_module.Empty):
                 # Whether the item was visible yet is racy: defer the violation.
