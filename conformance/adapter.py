@@ -1,109 +1,52 @@
 """The adapter protocol: how an implementation plugs into the suite.
 
 An adapter is a plain, frozen :class:`Adapter` value.  It names the
-implementation, gives a factory for each primitive it offers, the context
-whose ``Process`` and ``Pipe`` the harness uses to start peer processes, the
-capabilities it claims and the consistency level of its queues::
+implementation, gives a factory for each primitive it offers, declares the
+parts of each primitive's documented API the implementation lacks, how soon
+its queues publish a ``put``, any limits on what its queues hold, and how
+the suite runs the workers and peers that share a primitive (the
+launcher)::
 
     import multiprocessing
-    from conformance.adapter import Adapter, Capability, Consistency
+    from conformance import Adapter, Consistency, Feature
+    from conformance.harness.launchers import Processes
 
-    ctx = multiprocessing.get_context("spawn")
     ADAPTER = Adapter(
         name="mine-spawn",
         implementation="mylib",
         version=mylib.__version__,
-        start_method="spawn",
-        context=ctx,
         queue=mylib.Queue,
         pipe=mylib.Pipe,
-        capabilities={Capability.QSIZE, Capability.TIMEOUTS, Capability.CLOSE, Capability.INHERITANCE},
+        lacks={Feature.QUEUE_QSIZE: "mylib counts nothing"},
         consistency=Consistency.EVENTUAL,
+        launcher=Processes(mylib.get_context("spawn")),
     )
 
-A primitive the adapter offers no factory for is a declared absence: its
-tests are skipped with a reason naming it.  Everything the adapter claims is
-verified by :func:`conformance.registry.validate` before any test runs.
+A primitive the adapter gives no factory for is not offered: its clauses
+are not applicable.  A feature it lacks is declared with the reason; the
+clauses needing it are then not applicable, and when the docs require the
+feature, the primitive's API clause records the absence as a deviation.
+Everything declared is checked by :func:`conformance.registry.validate`
+before any test runs.
 """
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Callable, FrozenSet, Iterable, Optional, Tuple
+from typing import Any, Callable, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
 
-
-class Capability(str, enum.Enum):
-    """Named things an implementation may or may not offer.
-
-    The four primitives are capabilities too; they are derived from which
-    factories the adapter gives, never declared by hand.
-    """
-
-    #: ``queue(maxsize)`` returns a ``multiprocessing.Queue``-like object.
-    QUEUE = "queue"
-    #: ``joinable_queue(maxsize)`` returns a ``JoinableQueue``-like object.
-    JOINABLE_QUEUE = "joinable_queue"
-    #: ``simple_queue()`` returns a ``SimpleQueue``-like object.
-    SIMPLE_QUEUE = "simple_queue"
-    #: ``pipe(duplex)`` returns a pair of ``Connection``-like ends.
-    PIPE = "pipe"
-    #: ``qsize()`` is implemented (it may raise NotImplementedError on macOS).
-    QSIZE = "qsize"
-    #: ``put``/``get`` take ``block`` and ``timeout`` arguments.
-    TIMEOUTS = "timeouts"
-    #: Queues have ``close()``, ``join_thread()`` and ``cancel_join_thread()``.
-    CLOSE = "close"
-    #: Joinable queues have ``task_done()`` and ``join()``.
-    TASK_DONE = "task_done"
-    #: ``SimpleQueue.close()`` exists (3.9+ in CPython).
-    SIMPLE_QUEUE_CLOSE = "simple_queue_close"
-    #: Primitives can be handed to a child started by ``context.Process``.
-    INHERITANCE = "inheritance"
-    #: Peers are threads, not processes (``queue.Queue``, ``multiprocessing.dummy``).
-    THREAD_ONLY = "thread_only"
-    #: Queues are proxies of ``queue.Queue`` objects held by a server process
-    #: (``SyncManager``): ``queue.Queue``'s argument rules, no feeder thread.
-    PROXY = "proxy"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-#: Capabilities that follow from the factories an adapter gives.
-PRIMITIVES: Tuple[Capability, ...] = (
-    Capability.QUEUE,
-    Capability.JOINABLE_QUEUE,
-    Capability.SIMPLE_QUEUE,
-    Capability.PIPE,
-)
-
-#: The methods every instance of a primitive must have.
-PRIMITIVE_METHODS = {
-    Capability.QUEUE: ("put", "get", "put_nowait", "get_nowait", "empty", "full"),
-    Capability.JOINABLE_QUEUE: ("put", "get", "put_nowait", "get_nowait", "empty", "full"),
-    Capability.SIMPLE_QUEUE: ("put", "get", "empty"),
-    Capability.PIPE: ("send", "recv", "send_bytes", "recv_bytes", "recv_bytes_into", "poll", "close"),
-}
-
-#: For each capability that promises methods: the primitives it applies to, and the methods.
-CAPABILITY_METHODS = {
-    Capability.QSIZE: ((Capability.QUEUE, Capability.JOINABLE_QUEUE), ("qsize",)),
-    Capability.CLOSE: ((Capability.QUEUE, Capability.JOINABLE_QUEUE), ("close", "join_thread", "cancel_join_thread")),
-    Capability.TASK_DONE: ((Capability.JOINABLE_QUEUE,), ("task_done", "join")),
-    Capability.SIMPLE_QUEUE_CLOSE: ((Capability.SIMPLE_QUEUE,), ("close",)),
-}
+from conformance.primitives import Feature, Primitive
 
 
 class Consistency(str, enum.Enum):
     """How soon a ``put`` becomes visible to ``get_nowait``/``empty``.
 
-    This is the declared rung of the consistency ladder for ``queue`` and
-    ``joinable_queue``; ``simple_queue`` and ``pipe`` write synchronously in
-    the reference and are always checked as exact.
+    The declared rung of the consistency ladder for Queue and
+    JoinableQueue; SimpleQueue and Pipe write synchronously and are always
+    checked as exact (:attr:`Primitive.synchronous`).
     """
 
     #: Every operation takes effect between its call and its return: right
     #: after ``put`` returns, ``get_nowait`` succeeds and ``empty()`` is False.
-    #: SimpleQueue and the Manager queue proxy are exact.
     EXACT = "exact"
     #: ``put`` is accepted at once (``qsize``/``full``/``Full`` are exact) but
     #: published asynchronously, per-producer FIFO, within a deadline: the
@@ -114,40 +57,102 @@ class Consistency(str, enum.Enum):
         return self.value
 
 
+class Mode(enum.Enum):
+    """How the suite's workers and peers run beside the test process (given by the adapter's launcher)."""
+
+    #: Operating-system processes: the primitive crosses a process boundary.
+    PROCESSES = "processes"
+    #: Threads of the test process sharing the primitive.
+    THREADS = "threads"
+    #: asyncio tasks of one event loop, awaiting the primitive's coroutines.
+    TASKS = "asyncio tasks"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Trait(enum.Enum):
+    """A documented variant of the contract, rather than a part of the API."""
+
+    #: Queues are proxies of ``queue.Queue`` objects held by a server process
+    #: (``SyncManager``): ``queue.Queue``'s rules, no close(), no feeder thread.
+    PROXY = "proxy"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an implementation's queues cannot hold, by design.
+
+    The suite keeps every other check within these limits, and the clause
+    about sizes (QUEUE-LARGE-1) checks beyond them.
+    """
+
+    #: The largest item a put accepts, in payload bytes (None: no limit).
+    item_bytes: Optional[int] = None
+    #: The most payload bytes a queue holds at once (None: no limit).
+    held_bytes: Optional[int] = None
+
+    def fits(self, size: int) -> bool:
+        return self.item_bytes is None or size <= self.item_bytes
+
+    def describe(self) -> str:
+        parts = []
+        if self.item_bytes is not None:
+            parts.append(f"items up to {self.item_bytes} bytes")
+        if self.held_bytes is not None:
+            parts.append(f"at most {self.held_bytes} bytes held")
+        return ", ".join(parts) or "none"
+
+
 class AdapterError(Exception):
     """An adapter cannot be found, loaded or trusted; the message says how to fix it."""
 
 
-def _capability(adapter_name: str, value: Any) -> Capability:
-    try:
-        return Capability(value)
-    except ValueError:
-        raise AdapterError(
-            f"adapter {adapter_name!r} declares unknown capability {value!r}; "
-            f"valid capabilities are {', '.join(c.value for c in Capability)}"
-        ) from None
+#: What ``lacks=`` takes: features with the reason each is absent, or just the features.
+Lacks = Union[Mapping[Feature, str], Iterable[Feature]]
+
+
+def _lacks(adapter_name: str, lacks: Lacks) -> Mapping[Feature, str]:
+    pairs = lacks.items() if isinstance(lacks, Mapping) else ((f, "declared absent by the adapter") for f in lacks)
+    declared = {}
+    for feature, reason in pairs:
+        if not isinstance(feature, Feature):
+            raise AdapterError(
+                f"adapter {adapter_name!r} declares it lacks {feature!r}, which is not a Feature; "
+                f"use one of {', '.join('Feature.' + f.name for f in Feature)}"
+            )
+        declared[feature] = str(reason)
+    return declared
 
 
 @dataclass(frozen=True)
 class Adapter:
     """One implementation under test, as the suite sees it.
 
-    ``context`` must offer ``Process`` (a ``multiprocessing.Process``-like
-    class) and ``Pipe``; the harness uses them for its own control channels
-    to peer processes, never as the implementation under test.
+    ``launcher`` runs the workers and peers that share a primitive with the
+    test process (:mod:`conformance.harness.launchers`); without one, the
+    processes of ``context`` (a ``multiprocessing`` context, or an object
+    offering ``Process``) run them.  The harness coordinates them with its
+    own channels, never with the implementation's primitives.
     """
 
     name: str
     implementation: str
     version: str
-    context: Any
+    context: Any = None
     start_method: Optional[str] = None
     queue: Optional[Callable[..., Any]] = None
     joinable_queue: Optional[Callable[..., Any]] = None
     simple_queue: Optional[Callable[[], Any]] = None
     pipe: Optional[Callable[..., Tuple[Any, Any]]] = None
-    capabilities: Iterable[Capability] = field(default_factory=frozenset)
+    lacks: Lacks = field(default_factory=dict)
     consistency: Consistency = Consistency.EVENTUAL
+    launcher: Any = None
+    traits: Iterable[Trait] = field(default_factory=frozenset)
+    limits: Limits = field(default_factory=Limits)
     #: Called once when the test session ends (for example to stop a manager).
     shutdown: Optional[Callable[[], None]] = None
     #: The implementation's known deviations: the path of its expectations
@@ -157,15 +162,7 @@ class Adapter:
     expectations: Optional[str] = None
 
     def __post_init__(self):
-        declared = frozenset(_capability(self.name, c) for c in self.capabilities)
-        if declared & set(PRIMITIVES):
-            raise AdapterError(
-                f"adapter {self.name!r} declares primitive capabilities "
-                f"{sorted(str(c) for c in declared & set(PRIMITIVES))}; give a factory instead "
-                "(queue=..., joinable_queue=..., simple_queue=..., pipe=...)"
-            )
-        offered = frozenset(p for p in PRIMITIVES if getattr(self, p.value) is not None)
-        object.__setattr__(self, "capabilities", declared | offered)
+        object.__setattr__(self, "lacks", _lacks(self.name, self.lacks))
         try:
             object.__setattr__(self, "consistency", Consistency(self.consistency))
         except ValueError:
@@ -173,14 +170,52 @@ class Adapter:
                 f"adapter {self.name!r} declares consistency {self.consistency!r}; "
                 f"use one of {[c.value for c in Consistency]}"
             ) from None
+        traits = frozenset(self.traits)
+        unknown = [t for t in traits if not isinstance(t, Trait)]
+        if unknown:
+            raise AdapterError(f"adapter {self.name!r} declares traits {unknown!r}; use Trait members ({', '.join(t.name for t in Trait)})")
+        object.__setattr__(self, "traits", traits)
+        if self.launcher is None:
+            if not hasattr(self.context, "Process"):
+                raise AdapterError(
+                    f"adapter {self.name!r} gives neither a launcher nor a context with Process; pass "
+                    "launcher=Processes(context), Threads() or Tasks() (conformance.harness.launchers)"
+                )
+            from conformance.harness.launchers import Processes
 
-    def has(self, *capabilities: Capability) -> bool:
-        return all(Capability(c) in self.capabilities for c in capabilities)
+            object.__setattr__(self, "launcher", Processes(self.context))
+        if self.start_method is None:
+            object.__setattr__(self, "start_method", getattr(self.launcher, "start_method", None))
 
-    def missing(self, capabilities: Iterable[Capability]) -> FrozenSet[Capability]:
-        return frozenset(Capability(c) for c in capabilities) - self.capabilities
+    # -- what the implementation offers -------------------------------------------------
+
+    @property
+    def primitives(self) -> Tuple[Primitive, ...]:
+        return tuple(p for p in Primitive if p.factory(self) is not None)
+
+    def offers(self, primitive: Primitive) -> bool:
+        return primitive.factory(self) is not None
+
+    def has(self, feature: Feature) -> bool:
+        """Whether some offered primitive documents ``feature`` and the adapter does not declare it absent."""
+        return feature not in self.lacks and any(feature in p.features for p in self.primitives)
+
+    def is_(self, trait: Trait) -> bool:
+        return trait in self.traits
+
+    @property
+    def mode(self) -> "Mode":
+        return self.launcher.mode
 
     @property
     def exact(self) -> bool:
         """Whether queue visibility is declared exact rather than eventual."""
         return self.consistency is Consistency.EXACT
+
+    def consistency_of(self, primitive: Primitive) -> Consistency:
+        """The level ``primitive`` is checked at: exact when it publishes synchronously, else the declared one."""
+        return Consistency.EXACT if primitive.synchronous else self.consistency
+
+    @property
+    def features(self) -> FrozenSet[Feature]:
+        return frozenset(f for p in self.primitives for f in p.features if f not in self.lacks)

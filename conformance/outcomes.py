@@ -1,22 +1,28 @@
-"""What each test's outcome says about the clauses: expectations and the JSON report.
+"""What each test's outcome says about the clauses: evidence, expectations and the JSON report.
 
-:class:`Outcomes` is the pytest plugin object behind ``--ipc-expectations``
-and ``--ipc-report`` (registered by :mod:`conformance.plugin`).  For every
-test report it records the clauses the test cites and, for a failure, what
-failed, leaf by leaf (a Hypothesis exception group has one leaf per
-distinct bug):
+:class:`Outcomes` is the pytest plugin object behind ``--ipc-expectations``,
+``--ipc-report`` and survey mode (registered by :mod:`conformance.plugin`).
+While a suite test runs it keeps the test's :class:`~conformance.evidence.Ledger`
+active, with the run's tolerance: the clauses the expectations list (and,
+in survey mode, every clause) deviate without stopping the test.  For every
+test report it records the clauses the test cites, the checks that ran per
+clause, the tolerated deviations and, for a failure, what failed, leaf by
+leaf (a Hypothesis exception group has one leaf per distinct bug):
 
 - a :class:`~conformance.verdict.ClauseViolation` is a failure *of the
   clause it names*;
-- anything else (an ``EOFError`` from a peer that died, a worker killed by a
-  signal, a hang caught by pytest-timeout, a leaked child, a crashed xdist
-  worker) names no clause: it could have come from any step, so it is a
-  failure *of every clause the test cites*.
+- anything else (a worker killed by a signal, a hang caught by the
+  watchdog or pytest-timeout, a crashed xdist worker) names no clause: it
+  could have come from any step, so it is a failure *of every clause the
+  test cites*.
 
-Those attributions drive the expected failures of
+A test that only deviated as its expectations say is an expected failure;
+in survey mode, one that deviated where no entry says so fails at the end,
+listing every such deviation.  These attributions drive
 :mod:`conformance.expectations` and the per-clause outcomes of
 :mod:`conformance.report`.  They travel as plain attributes of the test
-reports (``ipc_clauses``, ``ipc_failures``), so they survive pytest-xdist.
+reports (``ipc_clauses``, ``ipc_evidence``, ``ipc_deviations``,
+``ipc_failures``), so they survive pytest-xdist.
 """
 
 import os
@@ -25,10 +31,12 @@ from typing import Dict, List, Optional, Sequence, Set
 
 import pytest
 
+from conformance import applicability, evidence, spec
 from conformance import expectations as expectations_file
-from conformance import spec
 from conformance.report import RunReport
 from conformance.verdict import ClauseViolation
+
+LEDGER = pytest.StashKey[evidence.Ledger]()
 
 REPORT_ENV_VAR = "IPC_CONFORMANCE_REPORT"
 
@@ -93,11 +101,17 @@ def cited_clauses(item) -> List[str]:
     return list(dict.fromkeys(str(arg) for mark in item.iter_markers("spec") for arg in mark.args))
 
 
-class Outcomes:
-    """Expected failures, strictness, unmatched entries and the JSON report of one session."""
+def deviation_record(deviation: evidence.Deviation) -> dict:
+    return {"clause": deviation.clause, "because": deviation.because, "tolerance": deviation.tolerance.value, "text": deviation.describe()}
 
-    def __init__(self, config, adapter, profile: str):
+
+class Outcomes:
+    """Evidence, expected failures, strictness, unmatched entries and the JSON report of one session."""
+
+    def __init__(self, config, adapter, profile: str, survey: bool = False):
         self.config = config
+        self.adapter = adapter
+        self.survey = survey
         paths = expectation_paths(config, adapter)
         try:
             self.entries = expectations_file.load(paths)
@@ -112,10 +126,20 @@ class Outcomes:
         self.reported: Set[str] = set()
         self.unexpected_passes: List[expectations_file.Entry] = []
         self._deselected: List = []
+        self.expected_clauses = {e.key: e for e in self.entries if e.is_clause}
         path = config.getoption("--ipc-report") or os.environ.get(REPORT_ENV_VAR)
         self.report = None
         if path and not hasattr(config, "workerinput"):  # the xdist controller (or a plain run) writes it
-            self.report = RunReport(path.replace("{adapter}", adapter.name), adapter, profile, paths, self.entries)
+            self.report = RunReport(path.replace("{adapter}", adapter.name), adapter, profile, paths, self.entries, survey)
+
+    def tolerance(self, clause_id: str) -> Optional[evidence.Tolerance]:
+        """How the run tolerates a failed check of ``clause_id``: listed as expected, surveyed, or not at all."""
+        if clause_id in self.expected_clauses:
+            return evidence.Tolerance.EXPECTED
+        return evidence.Tolerance.SURVEYED if self.survey else None
+
+    def applies(self, clause_id: str) -> Optional[str]:
+        return applicability.why_not(spec.clause(clause_id), self.adapter)
 
     # --- collection ---------------------------------------------------------------------
 
@@ -162,20 +186,55 @@ class Outcomes:
     # --- running ------------------------------------------------------------------------
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        """Keep the test's ledger active while it runs (suite tests only)."""
+        if item.get_closest_marker("spec") is None:
+            yield
+            return
+        ledger = evidence.Ledger(tolerance=self.tolerance, applies=self.applies)
+        item.stash[LEDGER] = ledger
+        with evidence.recording(ledger):
+            yield
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
+        ledger = item.stash.get(LEDGER, None)
+        if ledger is None:
+            return
         report.ipc_clauses = cited_clauses(item)
-        if not report.failed or call.excinfo is None:
+        report.ipc_evidence = ledger.summary()
+        report.ipc_deviations = [deviation_record(d) for d in ledger.deviations.values()]
+        if call.excinfo is not None and call.excinfo.errisinstance(evidence.Deviated):
+            # A fixed test that a tolerated deviation ended: it is recorded, nothing failed.
+            report.outcome, report.longrepr = "passed", None
+        if report.failed and call.excinfo is not None:
+            report.ipc_failures = failures_of(call.excinfo.value)
+            if call.when == "call" and not self.config.option.runxfail and self.entries:
+                self._mark_expected(report, self._expecting(item.nodeid, report.ipc_clauses, report.ipc_failures))
+        elif report.passed and call.when == "call" and ledger.deviations:
+            self._grade_deviations(report, list(ledger.deviations.values()))
+
+    def _grade_deviations(self, report, deviations: List[evidence.Deviation]) -> None:
+        """A test that ran to its end with tolerated deviations: expected if all are listed, else failed (survey)."""
+        unexpected = [d for d in deviations if d.tolerance is not evidence.Tolerance.EXPECTED]
+        if unexpected:
+            report.outcome = "failed"
+            report.longrepr = "\n\n".join(
+                [f"ipc-conformance survey: {len(unexpected)} clause(s) deviated with no expectations entry:"]
+                + [d.describe() for d in unexpected]
+            )
+            report.ipc_failures = [{"clause": d.clause, "text": d.describe()} for d in unexpected]
             return
-        report.ipc_failures = failures_of(call.excinfo.value)
-        if call.when != "call" or self.config.option.runxfail or not self.entries:
-            return
-        expected = self._expecting(item.nodeid, report.ipc_clauses, report.ipc_failures)
-        if expected:
+        self._mark_expected(report, list({self.expected_clauses[d.because].where: self.expected_clauses[d.because] for d in deviations}.values()))
+
+    @staticmethod
+    def _mark_expected(report, entries) -> None:
+        if entries:
             report.outcome = "skipped"
-            report.wasxfail = "; ".join(e.describe() for e in expected)
-            report.ipc_expected_by = [e.where for e in expected]
+            report.wasxfail = "; ".join(e.describe() for e in entries)
+            report.ipc_expected_by = [e.where for e in entries]
 
     def _expecting(self, nodeid: str, cited: Sequence[str], failures: Sequence[dict]) -> list:
         """The entries that expect this failure, or none if any part of it is unexpected."""
@@ -195,11 +254,17 @@ class Outcomes:
     def pytest_runtest_logreport(self, report):
         clauses = getattr(report, "ipc_clauses", None)
         if clauses is not None and report.when == "call":
+            judged = set(getattr(report, "ipc_evidence", {}))
             for entry in self.entries:
-                if entry.matches_test(report.nodeid, clauses):
+                # A clause entry ran where a check of its clause ran; a node-id entry where its test ran.
+                if entry.key in judged if entry.is_clause else entry.matches_test(report.nodeid, clauses):
                     self.ran.setdefault(entry.where, set()).add(report.nodeid)
         for where in getattr(report, "ipc_expected_by", ()):
             self.fulfilled.setdefault(where, set()).add(report.nodeid)
+        for deviation in getattr(report, "ipc_deviations", ()):
+            entry = self.expected_clauses.get(deviation["because"])
+            if entry is not None and deviation["tolerance"] == evidence.Tolerance.EXPECTED.value:
+                self.fulfilled.setdefault(entry.where, set()).add(report.nodeid)
         self.reported.add(report.nodeid)
         if self.report is not None:
             self.report.record(report)
@@ -207,7 +272,7 @@ class Outcomes:
     # --- the end --------------------------------------------------------------------------
 
     def _strict_violations(self, session) -> List[expectations_file.Entry]:
-        """Entries whose tests all ran, at least one reached its call, and none failed for it.
+        """Entries whose tests all ran, checks of them ran, and none failed for it.
 
         A clause entry for a clause that does not hold for the running
         Python version is exempt: its checks pass unconditionally, so an

@@ -1,4 +1,4 @@
-"""The pytest plugin: adapter selection, markers, skips and hygiene.
+"""The pytest plugin: adapter and profile selection, markers, skips and hygiene.
 
 Registered through the ``pytest11`` entry point, so installing
 ipc-conformance is enough to run ``pytest --pyargs conformance.suite``
@@ -10,6 +10,10 @@ Options (each with an environment variable):
     the implementation under test; default ``stdlib``.
 ``--ipc-profile dev|ci|thorough`` (``IPC_CONFORMANCE_PROFILE``)
     the Hypothesis profile (see :mod:`conformance.profiles`).
+``--ipc-survey`` (``IPC_CONFORMANCE_SURVEY=1``)
+    grade every clause in one run: no deviation stops a test (see
+    :mod:`conformance.evidence`); deviations no expectations entry lists
+    fail their tests at the end.
 ``--ipc-expectations PATH`` (``IPC_CONFORMANCE_EXPECTATIONS``), ``--ipc-report PATH`` (``IPC_CONFORMANCE_REPORT``)
     known deviations and the JSON report (see :mod:`conformance.outcomes`).
 ``--ipc-example-db SPEC``, ``--ipc-seed N``
@@ -18,27 +22,32 @@ Options (each with an environment variable):
 Markers:
 
 ``@pytest.mark.spec("ID", ...)``
-    the clauses a test checks; unknown IDs are a collection error.  A test
-    whose clauses all lie outside the running Python version is skipped.
-``@pytest.mark.requires(Capability.X, ...)``
-    capabilities the test needs; a test the adapter cannot run is skipped
-    with a reason naming the missing capability.
-``@pytest.mark.consistency(Consistency.X)``
-    the test is about queues of that consistency level only (for example
-    the feeder thread of an eventual queue); skipped for the other level.
+    the clauses a test checks; unknown IDs are a collection error.  The
+    test is skipped, with the reasons, unless every one of them applies to
+    the adapter (:mod:`conformance.applicability`); with ``any=True`` (a
+    state machine or scenario test, whose steps adapt to what the adapter
+    offers), unless at least one applies.
+``@pytest.mark.uses(Primitive.X or Feature.X, ...)``
+    what a test (or a parametrisation of it) runs of the adapter, beyond
+    its clauses' needs: the primitive a test parametrised over primitives
+    runs on, a simplex pipe; skipped, with the reason, if the adapter does
+    not offer it.
 """
 
 import os
 
 import pytest
 
-from conformance import outcomes, profiles, registry, spec
-from conformance.adapter import AdapterError, Capability, Consistency
+from conformance import applicability, outcomes, profiles, registry, spec
+from conformance.adapter import AdapterError
 from conformance.harness.peer import reap
+from conformance.primitives import Feature, Primitive
+from conformance.verdict import expect
 
 # The seed and example-database options and hooks.
 pytest_plugins = ("conformance.replay",)
 
+SURVEY_ENV_VAR = "IPC_CONFORMANCE_SURVEY"
 
 
 def pytest_addoption(parser):
@@ -54,13 +63,28 @@ def pytest_addoption(parser):
         default=None,
         help=f"Hypothesis profile: {', '.join(profiles.PROFILES)} (env {profiles.ENV_VAR}; default ci when CI is set, else dev)",
     )
+    group.addoption(
+        "--ipc-survey",
+        action="store_true",
+        default=None,
+        help=f"grade every clause in one run, stopping at no deviation; unexpected deviations fail their tests "
+        f"at the end (env {SURVEY_ENV_VAR}=1)",
+    )
     outcomes.add_options(group)
 
 
+def survey_requested(config) -> bool:
+    if config.getoption("--ipc-survey"):
+        return True
+    raw = os.environ.get(SURVEY_ENV_VAR, "")
+    if raw not in ("", "0", "1"):
+        raise pytest.UsageError(f"ipc-conformance: {SURVEY_ENV_VAR}={raw!r}; set it to 1 (survey) or 0 (gate)")
+    return raw == "1"
+
+
 def pytest_configure(config):
-    config.addinivalue_line("markers", "spec(*clause_ids): the spec clauses this test checks")
-    config.addinivalue_line("markers", "requires(*capabilities): adapter capabilities this test needs")
-    config.addinivalue_line("markers", "consistency(level): the queue consistency level this test is about")
+    config.addinivalue_line("markers", "spec(*clause_ids, any=False): the spec clauses this test checks")
+    config.addinivalue_line("markers", "uses(*primitives_or_features): what this test runs of the adapter")
     # Python 3.12+ warns on every fork from a process with threads; the test
     # process always has some (deadline helpers, feeder threads), and testing
     # the fork start method is the point, so the warning is noise here.
@@ -77,8 +101,11 @@ def pytest_configure(config):
         config._ipc_adapter = registry.activate(registry.load(name))
     except AdapterError as exc:
         raise pytest.UsageError(f"ipc-conformance: {exc}") from None
-    # Expected failures and the JSON report (see conformance.outcomes).
-    config.pluginmanager.register(outcomes.Outcomes(config, config._ipc_adapter, config._ipc_profile), "ipc-conformance-outcomes")
+    config._ipc_survey = survey_requested(config)
+    # Expected failures, evidence and the JSON report (see conformance.outcomes).
+    config.pluginmanager.register(
+        outcomes.Outcomes(config, config._ipc_adapter, config._ipc_profile, config._ipc_survey), "ipc-conformance-outcomes"
+    )
 
 
 def pytest_unconfigure(config):
@@ -91,49 +118,48 @@ def pytest_report_header(config):
     adapter = getattr(config, "_ipc_adapter", None)
     if adapter is None:
         return None
-    return [registry.describe(adapter), f"ipc-conformance profile: {config._ipc_profile}"]
+    mode = "survey (every clause graded; no deviation stops a test)" if config._ipc_survey else "gate"
+    return [registry.describe(adapter), f"ipc-conformance profile: {config._ipc_profile}, mode: {mode}"]
 
 
-def _marker_args(item, name):
-    return [arg for mark in item.iter_markers(name) for arg in mark.args]
+def cited(item):
+    """The clauses an item's ``spec`` markers name, and whether any one applying is enough to run it.
 
-
-def _read_markers(item):
-    """The clauses, capabilities and consistency levels an item's markers name.
-
-    A typo in any of them is a usage error naming the test, found whatever
-    the item's fate (even one skipped for its Python version).
+    A typo is a usage error naming the test, found whatever the item's fate.
     """
+    marks = list(item.iter_markers("spec"))
     try:
-        clauses = [spec.clause(i) for i in _marker_args(item, "spec")]
+        clauses = list(dict.fromkeys(spec.clause(arg) for mark in marks for arg in mark.args))
     except KeyError as exc:
         raise pytest.UsageError(f"{item.nodeid}: {exc.args[0]}") from None
-    return clauses, _enum_args(item, "requires", Capability), _enum_args(item, "consistency", Consistency)
+    return clauses, any(mark.kwargs.get("any", False) for mark in marks)
 
 
-def _enum_args(item, marker, kind):
-    try:
-        return [kind(value) for value in _marker_args(item, marker)]
-    except ValueError as exc:
-        raise pytest.UsageError(
-            f"{item.nodeid}: {marker}() names an unknown {kind.__name__.lower()}: {exc}; "
-            f"use one of {', '.join(c.value for c in kind)}"
-        ) from None
+def used(item):
+    """The primitives and features an item's ``uses`` markers name."""
+    found = sorted((arg for mark in item.iter_markers("uses") for arg in mark.args), key=lambda arg: not isinstance(arg, Primitive))
+    wrong = [arg for arg in found if not isinstance(arg, (Primitive, Feature))]
+    if wrong:
+        raise pytest.UsageError(f"{item.nodeid}: uses() takes Primitive and Feature members, got {wrong!r}")
+    return found
 
 
-def _skip_reason(adapter, clauses, needed, levels):
-    """Why the adapter cannot run a test with these markers, or None."""
-    if clauses and not any(c.holds_for() for c in clauses):
-        return f"clauses {', '.join(c.id for c in clauses)} do not hold for this Python version"
-    if levels and adapter.consistency not in levels:
-        return (
-            f"adapter {adapter.name!r} declares {adapter.consistency} consistency; "
-            f"this test is about {', '.join(str(c) for c in levels)} queues"
-        )
-    missing = adapter.missing(needed)
-    if missing:
-        return f"adapter {adapter.name!r} lacks capability {', '.join(sorted(c.value for c in missing))}"
+def skip_reason(adapter, item):
+    """Why the adapter cannot run ``item``, or None: what it uses, then its clauses' needs in the catalogue."""
+    for thing in used(item):
+        if isinstance(thing, Primitive) and not adapter.offers(thing):
+            return f"adapter {adapter.name!r} offers no {thing}"
+        if isinstance(thing, Feature) and not adapter.has(thing):
+            return f"adapter {adapter.name!r} does not offer {thing} ({adapter.lacks.get(thing, 'no primitive of it')})"
+    clauses, any_ = cited(item)
+    reasons = applicability.reasons(clauses, adapter)
+    if clauses and (len(reasons) == len(clauses) or (reasons and not any_)):
+        return "; ".join(reasons)
     return None
+
+
+def is_suite_item(item) -> bool:
+    return item.get_closest_marker("spec") is not None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -142,7 +168,9 @@ def pytest_collection_modifyitems(config, items):
     if config.getoption("timeout", None) is not None:
         backstop = None  # the user's --timeout wins
     for item in items:
-        reason = _skip_reason(adapter, *_read_markers(item))
+        if not is_suite_item(item):
+            continue
+        reason = skip_reason(adapter, item)
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
         if backstop is not None and item.get_closest_marker("timeout") is None:
@@ -157,16 +185,14 @@ def ipc_adapter(request):
 
 @pytest.fixture(autouse=True)
 def _ipc_no_leaked_children(request):
-    """Fail a test that leaves child processes behind, after reaping them."""
-    adapter = request.config._ipc_adapter
-    active = getattr(adapter.context, "active_children", None)
-    if active is None or adapter.has(Capability.THREAD_ONLY):
+    """A suite test leaves no child process behind (CONC-HYGIENE-1): any it leaves is reaped, then graded."""
+    if not is_suite_item(request.node):
         yield
         return
-    before = set(active())
+    launcher = request.config._ipc_adapter.launcher
+    before = set(launcher.children())
     yield
-    leaked = [p for p in active() if p not in before]
+    leaked = [p for p in launcher.children() if p not in before]
     for process in leaked:
         reap(process)
-    if leaked:
-        pytest.fail(f"test leaked {len(leaked)} child process(es): {leaked}; they have been reaped", pytrace=False)
+    expect("CONC-HYGIENE-1", not leaked, f"the test left {len(leaked)} child process(es) running: {leaked}; they have been reaped")

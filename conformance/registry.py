@@ -12,8 +12,10 @@ import os
 import sys
 from typing import Dict, List, Optional
 
-from conformance.adapter import CAPABILITY_METHODS, PRIMITIVE_METHODS, Adapter, AdapterError, Capability
+from conformance.adapter import Adapter, AdapterError, Mode
 from conformance.harness.cleanup import dispose
+from conformance.harness.deadline import call
+from conformance.primitives import Primitive, primitive_of
 
 ENTRY_POINT_GROUP = "ipc_conformance.adapters"
 ENV_VAR = "IPC_CONFORMANCE_ADAPTER"
@@ -106,64 +108,65 @@ def active() -> Adapter:
     return _active if _active is not None else load(os.environ.get(ENV_VAR) or DEFAULT)
 
 
-def _factories(adapter: Adapter):
-    """A zero-argument maker for each primitive the adapter offers."""
-    makers = {
-        Capability.QUEUE: lambda: adapter.queue(0),
-        Capability.JOINABLE_QUEUE: lambda: adapter.joinable_queue(0),
-        Capability.SIMPLE_QUEUE: adapter.simple_queue,
-        Capability.PIPE: lambda: adapter.pipe(True),
-    }
-    return [(primitive, make) for primitive, make in makers.items() if adapter.has(primitive)]
-
-
-def _promised_methods(adapter: Adapter, primitive: Capability):
-    """``(method, capability that promises it)`` for one primitive of this adapter."""
-    promised = [(method, primitive) for method in PRIMITIVE_METHODS[primitive]]
-    for capability, (primitives, methods) in CAPABILITY_METHODS.items():
-        if adapter.has(capability) and primitive in primitives:
-            promised += [(method, capability) for method in methods]
-    return promised
-
-
 def validate(adapter: Adapter) -> None:
-    """Check that the adapter's context and primitives have what it claims.
+    """Check that the adapter's launcher and primitives are what it declares.
 
-    Builds one instance of each primitive and looks for every method its
-    primitive and its claimed capabilities promise; a missing one is an
-    error naming the primitive, the method and the capability.
+    Builds one instance of each primitive it offers and looks for the
+    methods without which the primitive cannot be tested, then for those of
+    every documented feature the adapter does not declare it lacks; a
+    missing one is an error naming the primitive, the method and how to
+    declare the absence.
     """
-    for name in ("Process", "Pipe"):
-        if not hasattr(adapter.context, name):
+    launcher = adapter.launcher
+    if not isinstance(getattr(launcher, "mode", None), Mode) or not callable(getattr(launcher, "start", None)):
+        raise AdapterError(
+            f"adapter {adapter.name!r}: its launcher {launcher!r} is not a Launcher (it needs a mode and start()); "
+            "use Processes(context), Threads() or Tasks() from conformance.harness.launchers, or subclass Launcher"
+        )
+    for feature in adapter.lacks:
+        if not any(adapter.offers(p) for p in primitive_of(feature)):
+            owners = " or ".join(str(p) for p in primitive_of(feature))
             raise AdapterError(
-                f"adapter {adapter.name!r}: its context {adapter.context!r} has no {name}; "
-                "pass a multiprocessing context (or an object offering Process and Pipe)"
+                f"adapter {adapter.name!r} declares it lacks {feature}, a feature of {owners}, which it does not "
+                "offer; remove the declaration"
             )
-    for primitive, make in _factories(adapter):
+    for primitive in adapter.primitives:
+        outcome = call(f"{primitive.attribute}()", primitive.make, adapter)
+        if not outcome.ok:
+            raise AdapterError(f"adapter {adapter.name!r}: creating its {primitive} failed: {outcome.describe()}")
+        made = outcome.value
         try:
-            made = make()
-        except Exception as exc:
-            raise AdapterError(
-                f"adapter {adapter.name!r}: creating its {primitive} failed: {type(exc).__name__}: {exc}"
-            ) from exc
-        instance = made[0] if primitive is Capability.PIPE else made
-        try:
-            for method, capability in _promised_methods(adapter, primitive):
-                if not callable(getattr(instance, method, None)):
-                    raise AdapterError(
-                        f"adapter {adapter.name!r}: its {primitive} has no method {method}() but the "
-                        f"adapter claims capability '{capability}'; implement it or remove the claim"
-                    )
+            _check_methods(adapter, primitive, primitive.inspected(made))
         finally:
             dispose(made)
+
+
+def _check_methods(adapter: Adapter, primitive: Primitive, instance) -> None:
+    for method in primitive.basic:
+        if not callable(getattr(instance, method, None)):
+            raise AdapterError(
+                f"adapter {adapter.name!r}: its {primitive} has no method {method}(), without which the suite "
+                f"cannot test it; give no {primitive.attribute} factory if the implementation has no {primitive}"
+            )
+    for feature in primitive.features:
+        missing = [m for m in feature.methods if not callable(getattr(instance, m, None))]
+        if missing and feature not in adapter.lacks:
+            consequence = "its clauses are then skipped" if feature.optional else "the API clause grades the absence"
+            raise AdapterError(
+                f"adapter {adapter.name!r}: its {primitive} has no method {missing[0]}(); if the implementation "
+                f"lacks {feature}, declare lacks={{Feature.{feature.name}: 'why'}} ({consequence})"
+            )
 
 
 def describe(adapter: Adapter) -> str:
     """The one-line description for the pytest header."""
     python = "%d.%d.%d" % sys.version_info[:3]
+    lacks = ", ".join(f.name for f in adapter.lacks) or "nothing"
+    traits = "".join(f", {t} queues" for t in sorted(adapter.traits, key=str))
     return (
         f"ipc-conformance adapter: {adapter.name} ({adapter.implementation} {adapter.version}), "
-        f"Python {python}, start method {adapter.start_method or 'n/a'}, "
-        f"queue consistency {adapter.consistency}, "
-        f"capabilities {', '.join(sorted(c.value for c in adapter.capabilities))}"
+        f"Python {python}, workers: {adapter.launcher.describe()}, "
+        f"queue consistency {adapter.consistency}{traits}, "
+        f"primitives {', '.join(p.title for p in adapter.primitives) or 'none'}, lacks {lacks}, "
+        f"limits {adapter.limits.describe()}"
     )

@@ -32,9 +32,9 @@ import os
 import random
 
 import pytest
-from hypothesis import core, settings
+from hypothesis import settings
 
-from conformance import example_db
+from conformance import example_db, hypothesis_hooks
 
 SEED_ENV_VAR = "IPC_CONFORMANCE_SEED"
 
@@ -103,13 +103,10 @@ def pytest_report_header(config):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     seed = item.config._ipc_seed
-    if seed is not None:
+    if seed is not None and item.get_closest_marker("spec") is not None:
         # Hypothesis draws each test's seed from this generator unless a
-        # seed is forced or the run is derandomised (hypothesis.core,
-        # get_random_for_wrapped_test); it has no public setter.  Newer
-        # versions keep it per thread, older ones in a module global.
-        holder = getattr(core, "threadlocal", core)
-        holder._hypothesis_global_random = random.Random(f"{seed}:{_identity(item)}")
+        # seed is forced or the run is derandomised.
+        hypothesis_hooks.seed_test(f"{seed}:{_identity(item)}")
     yield
 
 

@@ -1,32 +1,35 @@
 """The JSON report of one run (``--ipc-report PATH``).
 
 The report says what ran (adapter, implementation version, Python, start
-method, Hypothesis profile, expectations files) and, for every clause of
-the catalogue, its outcome aggregated over the tests that cite it, plus
-each test's own outcome with its failure text (the violation, Hypothesis's
-falsifying example and shrunk steps).  :mod:`conformance.matrix` renders
-several reports side by side.
+method, Hypothesis profile, gate or survey mode, expectations files) and,
+for every clause of the catalogue, its outcome, the checks of it that ran
+and the tests behind them, plus each test's own outcome, the checks it
+made per clause, its tolerated deviations and its failure text (the
+violation, Hypothesis's falsifying example and shrunk steps).
+:mod:`conformance.matrix` renders several reports side by side.
 
 Per test, the outcome is one of ``passed``, ``failed``, ``expected
-failure`` or ``skipped`` (with the reason).  Each test contributes to the
-clauses it cites:
+failure`` or ``skipped`` (with the reason).  A clause's ``status`` is the
+first that holds of:
 
-- passed: every cited clause *passed*; skipped: every cited clause
-  *skipped*, with the reason;
-- a failure of a clause (a ClauseViolation) makes that clause *failed*
-  (or *expected failure*, when an expectations entry covers it); a failure
-  naming no clause (a crash, a hang, a leaked process) makes every cited
-  clause *failed* with its text;
-- the cited clauses a failing test did not fail are *inconclusive*: the
-  test stopped before it finished checking them.
+- ``untestable``: the catalogue says why it cannot be checked;
+- ``skipped``: it does not apply to the adapter (the reason from
+  :mod:`conformance.applicability`);
+- ``failed``: a check of it failed and no expectations entry lists it, or
+  a test citing it failed without naming a clause (a crash, a hang, a
+  leak: it could have come from any step);
+- ``expected failure``: it failed as an expectations entry says;
+- ``passed``: checks of it ran, and none failed;
+- ``inconclusive``: no check of it ran, and a test citing it was stopped
+  by a failure or a deviation (its ``reasons`` name what blocked it);
+- ``skipped``: every test citing it was skipped (their reasons);
+- ``not run``: no check of it ran (no test that ran cites it, or those
+  that do never reached a check of it).
 
-A clause's ``status`` is the first of ``failed``, ``expected failure``,
-``passed``, ``inconclusive``, ``skipped`` that any of its tests gave it;
-``not run`` if no test that ran cites it, ``untestable`` if the catalogue
-says so.  Its ``reasons`` are those behind that status (skip reasons, the
-expectations entries, why it is untestable) and its ``failures`` the
-``{test, text}`` of each distinct failure text; with its ``section``,
-``strength``, ``versions`` and ``statement`` a renderer needs nothing else.
+Its ``checks`` are ``[passed, failed]`` counts over the run, its
+``reasons`` those behind the status, its ``failures`` the ``{test, text}``
+of each distinct failure; with ``section``, ``strength``, ``versions`` and
+``statement`` a renderer needs nothing else.
 
 The file is rewritten as each test starts and ends (atomically), with the
 running test counted as failed until it finishes, so a run killed by a
@@ -44,14 +47,15 @@ from typing import Dict, List, Optional
 
 import hypothesis
 
-from conformance import spec
+from conformance import applicability, spec
 
-FORMAT = 1
+FORMAT = 2
 
-#: Clause outcomes, strongest first: a clause takes the first any of its tests gave it.
-PRECEDENCE = ("failed", "expected failure", "passed", "inconclusive", "skipped")
+FAILED, EXPECTED, PASSED, INCONCLUSIVE, SKIPPED = "failed", "expected failure", "passed", "inconclusive", "skipped"
 NOT_RUN = "not run"
 UNTESTABLE = "untestable"
+#: Every clause status, in the order the rules above try them.
+STATUSES = (UNTESTABLE, SKIPPED, FAILED, EXPECTED, PASSED, INCONCLUSIVE, NOT_RUN)
 #: The outcome of the test that is running when the report is written.
 DIED = "the test process died while running this test (a crash of the implementation?)"
 
@@ -68,6 +72,11 @@ def _skip_reason(report) -> str:
 _WORKER_BANNER = re.compile(r"^\[gw\d+\] .*$\n?", re.MULTILINE)
 
 
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 200 else line[:197] + "..."
+
+
 def _running(test: dict) -> bool:
     return any(f["when"] == "running" for f in test["failures"])
 
@@ -75,8 +84,9 @@ def _running(test: dict) -> bool:
 class RunReport:
     """Collects one session's test reports and writes the JSON file."""
 
-    def __init__(self, path: str, adapter, profile: str, expectation_paths: List[str], entries):
+    def __init__(self, path: str, adapter, profile: str, expectation_paths: List[str], entries, survey: bool = False):
         self.path = path
+        self.adapter = adapter
         self.written = False
         self.entries = entries
         self.started_at = time.time()
@@ -89,9 +99,14 @@ class RunReport:
                 "implementation": adapter.implementation,
                 "version": adapter.version,
                 "start_method": adapter.start_method,
+                "mode": str(adapter.mode),
                 "consistency": str(adapter.consistency),
-                "capabilities": sorted(c.value for c in adapter.capabilities),
+                "primitives": [p.title for p in adapter.primitives],
+                "lacks": {f.name: reason for f, reason in adapter.lacks.items()},
+                "traits": sorted(t.value for t in adapter.traits),
+                "limits": adapter.limits.describe(),
             },
+            "mode": "survey" if survey else "gate",
             "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
             "platform": platform.platform(),
             "hypothesis": {"profile": profile, "version": hypothesis.__version__},
@@ -112,7 +127,10 @@ class RunReport:
         self.write()
 
     def _test(self, nodeid: str) -> dict:
-        return {"nodeid": nodeid, "clauses": self.cited.get(nodeid, []), "outcome": "passed", "reason": None, "failures": []}
+        return {
+            "nodeid": nodeid, "clauses": self.cited.get(nodeid, []), "outcome": "passed", "reason": None,
+            "failures": [], "evidence": {}, "deviations": [],
+        }  # fmt: skip
 
     def record(self, report) -> None:
         """Fold one phase's report (setup, call, teardown, or an xdist crash) into its test."""
@@ -122,9 +140,14 @@ class RunReport:
         clauses = getattr(report, "ipc_clauses", None)
         if clauses is not None:
             test["clauses"] = self.cited[report.nodeid] = clauses
+        if getattr(report, "ipc_evidence", None) is not None:
+            # Cumulative over the test's phases: the last report has it all.
+            test["evidence"] = report.ipc_evidence
+            test["deviations"] = report.ipc_deviations
         if hasattr(report, "wasxfail") and report.skipped:
             test.update(outcome="expected failure", reason=report.wasxfail)
-            test["failures"] += self._failures(report, expected=True)
+            if getattr(report, "ipc_failures", None) or not getattr(report, "ipc_deviations", None):
+                test["failures"] += self._failures(report, expected=True)  # else the deviations say it all
         elif report.skipped:
             test.update(outcome="skipped", reason=_skip_reason(report))
         elif report.failed:
@@ -152,54 +175,87 @@ class RunReport:
 
     # --- aggregation ----------------------------------------------------------------------
 
-    @staticmethod
-    def contributions(test: dict) -> Dict[str, List[tuple]]:
-        """``{clause: [(outcome, reason, failure text), ...]}`` this test gives (rules: module docstring)."""
-        given: Dict[str, List[tuple]] = {}
-        cited = test["clauses"]
-        if test["outcome"] in ("passed", "skipped"):
-            for clause in cited:
-                given.setdefault(clause, []).append((test["outcome"], test["reason"], None))
-            return given
-        for failure in test["failures"]:
-            failed = "expected failure" if failure["expected"] else "failed"
-            reason = test["reason"] if failure["expected"] else None
-            for clause in [failure["clause"]] if failure["clause"] else cited:
-                given.setdefault(clause, []).append((failed, reason, failure["text"]))
-        for clause in cited:
-            given.setdefault(clause, []).append(("inconclusive", None, None))
-        return given
-
     def clauses(self) -> List[dict]:
-        """Every clause of the catalogue with its outcome, the reasons for it and the failures behind it."""
-        gathered: Dict[str, List[tuple]] = {}
+        """Every clause of the catalogue with its status, checks, the reasons for it and the failures behind it."""
+        return [self._clause(clause) for clause in spec.CATALOGUE.values()]
+
+    def _clause(self, clause) -> dict:
+        entry = {
+            "id": clause.id, "section": clause.section, "strength": clause.strength.value,
+            "versions": clause.versions, "statement": clause.statement,
+        }  # fmt: skip
+        passed = failed = 0
+        tests, failures, expected, blockers, skips = set(), {}, [], [], []
         for test in self.tests.values():
-            for clause, results in self.contributions(test).items():
-                gathered.setdefault(clause, []).extend((*result, test["nodeid"]) for result in results)
-        out = []
-        for clause in spec.CATALOGUE.values():
-            results = gathered.get(clause.id, [])
-            outcomes = {r[0] for r in results}
-            status = next((o for o in PRECEDENCE if o in outcomes), None)
-            if status is None:
-                status = UNTESTABLE if clause.untestable else NOT_RUN
-            chosen = [r for r in results if r[0] == status]
-            reasons = [clause.untestable] if status == UNTESTABLE else [r[1] for r in chosen if r[1]]
-            failures = {text: {"test": nodeid, "text": text} for _, _, text, nodeid in chosen if text}
-            out.append(
-                {
-                    "id": clause.id,
-                    "section": clause.section,
-                    "strength": clause.strength.value,
-                    "versions": clause.versions,
-                    "statement": clause.statement,
-                    "status": status,
-                    "reasons": list(dict.fromkeys(reasons)),
-                    "failures": list(failures.values()),
-                    "tests": sorted({r[-1] for r in results}),
-                }
-            )
-        return out
+            checks = test["evidence"].get(clause.id)
+            cites = clause.id in test["clauses"]
+            if checks:
+                passed, failed = passed + checks[0], failed + checks[1]
+                tests.add(test["nodeid"])
+            elif not cites:
+                continue
+            tests.add(test["nodeid"])
+            for deviation in test["deviations"]:
+                if deviation["clause"] != clause.id:
+                    continue
+                if deviation["tolerance"] == "expected":
+                    expected.append((test, deviation["text"]))
+                else:
+                    failures.setdefault(deviation["text"], test["nodeid"])
+            for failure in test["failures"]:
+                if failure["clause"] == clause.id or (failure["clause"] is None and cites):
+                    if failure["expected"]:
+                        expected.append((test, failure["text"]))
+                    else:
+                        failures.setdefault(failure["text"], test["nodeid"])
+            if not cites:
+                continue
+            if test["outcome"] == "skipped":
+                skips.append(test["reason"])
+            elif test["outcome"] != "passed" or test["deviations"]:
+                blockers += self._blockers(test, clause.id)
+        not_applicable = applicability.why_not(clause, self.adapter)
+        if clause.untestable:
+            status, reasons = UNTESTABLE, [clause.untestable]
+        elif not_applicable is not None:
+            status, reasons = SKIPPED, [not_applicable]
+        elif failures:
+            status, reasons = FAILED, []
+        elif expected:
+            listed = [e.describe() for e in self.entries if e.key == clause.id]
+            status, reasons = EXPECTED, listed or [test["reason"] for test, _ in expected if test["reason"]]
+        elif passed:
+            status, reasons = PASSED, []
+        elif blockers:
+            status, reasons = INCONCLUSIVE, blockers
+        elif skips:
+            status, reasons = SKIPPED, skips
+        else:
+            status = NOT_RUN
+            reasons = [f"cited by {len(tests)} test(s) that ran without a check of it"] if tests else []
+        shown = failures if status == FAILED else {text: test["nodeid"] for test, text in expected} if status == EXPECTED else {}
+        entry.update(
+            status=status,
+            checks=[passed, failed],
+            reasons=list(dict.fromkeys(r for r in reasons if r)),
+            failures=[{"test": nodeid, "text": text} for text, nodeid in shown.items()],
+            tests=sorted(tests),
+        )
+        return entry
+
+    @staticmethod
+    def _blockers(test: dict, clause_id: str) -> List[str]:
+        """What stopped ``test`` before it checked ``clause_id``: its failures, else its deviations."""
+        name = test["nodeid"].split("::")[-1]
+        found = []
+        for failure in test["failures"]:
+            if failure["clause"] != clause_id:
+                what = failure["clause"] or "a failure naming no clause"
+                found.append(f"blocked in {name} by {what}: {_first_line(failure['text'])}")
+        if not found:
+            found = [f"blocked in {name} by the deviation of {d['clause']}: {_first_line(d['text'])}"
+                     for d in test["deviations"] if d["clause"] != clause_id]  # fmt: skip
+        return found[:3]
 
     def as_json(self, complete: bool) -> dict:
         clauses = self.clauses()

@@ -1,18 +1,22 @@
 """Grading observations against clauses.
 
 Every check in the suite goes through :func:`expect` (or one of the
-helpers built on it), so every failure starts with the clause it violates::
+helpers built on it), which records it in the test's evidence
+(:mod:`conformance.evidence`), so every failure starts with the clause it
+violates::
 
     QUEUE-FIFO-1 violated (required, Python 3.8+): Items put by one process ...
       observed: get() returned 3, expected 1
 
 and the Hypothesis report below it shows the shrunk steps that led there.
+A failure of a clause the run tolerates (a known deviation, or any in
+survey mode) raises :class:`~conformance.evidence.Deviated` instead.
 """
 
 from typing import Dict, Optional, Tuple, Type, Union
 
-from conformance import spec
-from conformance.harness.deadline import Outcome
+from conformance import evidence, spec
+from conformance.harness.deadline import Outcome, qualified_name
 
 ExceptionTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
 
@@ -46,15 +50,24 @@ def violation_type(clause_id: str) -> Type[ClauseViolation]:
 
 
 def expect(clause_id: str, condition: bool, observed: str) -> None:
-    """Fail with a :class:`ClauseViolation` unless ``condition`` holds.
+    """Record a check of ``clause_id``; unless ``condition`` holds, fail with its :class:`ClauseViolation`.
 
-    A clause that does not hold for the running Python version is not
-    graded: the check passes.  The clause ID is looked up even then, so a
-    typo fails at once.
+    A tolerated failure raises :class:`~conformance.evidence.Deviated`
+    instead.  A clause that does not hold for the running Python version is
+    not graded: nothing is recorded.  The clause ID is looked up even then,
+    so a typo fails at once.
     """
     clause = spec.clause(clause_id)
-    if not condition and clause.holds_for():
-        raise violation_type(clause_id)(clause_id, observed)
+    if not clause.holds_for():
+        return
+    ok = bool(condition)
+    ledger = evidence.current()
+    tolerance = ledger.record(clause_id, ok, observed)
+    if ok:
+        return
+    if tolerance is not None:
+        raise evidence.Deviated(evidence.Deviation(clause_id, observed, tolerance, tuple(ledger.steps)))
+    raise violation_type(clause_id)(clause_id, observed)
 
 
 def returned(clause_id: str, outcome: Outcome) -> object:
@@ -65,7 +78,7 @@ def returned(clause_id: str, outcome: Outcome) -> object:
 
 def raised(clause_id: str, outcome: Outcome, expected: ExceptionTypes, *, exact: bool = False) -> Optional[BaseException]:
     """The call must have raised ``expected`` (exactly that type with ``exact``)."""
-    names = expected.__name__ if isinstance(expected, type) else " or ".join(e.__name__ for e in expected)
+    names = qualified_name(expected) if isinstance(expected, type) else " or ".join(qualified_name(e) for e in expected)
     if exact and isinstance(expected, type):
         good = outcome.error is not None and type(outcome.error) is expected
     else:

@@ -9,44 +9,39 @@ blocking method in a per-object ``ThreadPoolExecutor``.  Two adapters:
 ``aioprocessing``
     the blocking API, which the wrappers delegate to the wrapped object.
 ``aioprocessing-coro``
-    the ``coro_*`` API, as an asyncio program uses it: every operation
-    that has a coroutine is awaited on a private event loop running in a
-    thread of its own (one per process, started on first use, so a forked
-    child gets its own), and the calling thread waits for the result.
+    the ``coro_*`` API, as an asyncio program uses it.  The suite's workers
+    and peers are asyncio tasks on one event loop
+    (:class:`~conformance.harness.launchers.Tasks`), which await the
+    ``coro_*`` methods of the very objects the test process uses; the test
+    process itself awaits each operation on a private event loop running
+    in a thread of its own, and waits for the result.
     ``get_nowait``/``put_nowait`` await ``coro_get(False)`` and
     ``coro_put(obj, False)``, the coroutine API's non-blocking forms.  The
     other methods (``qsize``, ``close``, ``task_done`` ...) have no
     coroutine and are called directly.
-
-Both claim what the stdlib adapter claims.
 """
 
 import asyncio
 import os
-import sys
 import threading
 
-from conformance.adapter import Adapter, Capability, Consistency
+from conformance.adapter import Adapter, Consistency
+from conformance.harness.launchers import Processes, Tasks
 from implementations._support import expectations, require, version
 
-_CAPABILITIES = {Capability.QSIZE, Capability.TIMEOUTS, Capability.CLOSE, Capability.TASK_DONE, Capability.INHERITANCE}
-if sys.version_info >= (3, 9):
-    _CAPABILITIES.add(Capability.SIMPLE_QUEUE_CLOSE)
 
-
-def _adapter(name, aioprocessing, wrap) -> Adapter:
+def _adapter(name, aioprocessing, wrap, launcher) -> Adapter:
     context = aioprocessing.multiprocessing.get_context()
     return Adapter(
         name=name,
         implementation=f"aioprocessing (over {_wrapped_module(aioprocessing)})",
         version=version("aioprocessing"),
         start_method=context.get_start_method(),
-        context=context,
         queue=lambda *maxsize: wrap(aioprocessing.AioQueue(*maxsize)),
         joinable_queue=lambda *maxsize: wrap(aioprocessing.AioJoinableQueue(*maxsize)),
         simple_queue=lambda: wrap(aioprocessing.AioSimpleQueue()),
         pipe=lambda *duplex: tuple(wrap(end) for end in aioprocessing.AioPipe(*duplex)),
-        capabilities=_CAPABILITIES,
+        launcher=launcher or Processes(context),
         consistency=Consistency.EVENTUAL,
         expectations=expectations(name),
     )
@@ -58,11 +53,11 @@ def _wrapped_module(aioprocessing) -> str:
 
 
 def blocking() -> Adapter:
-    return _adapter("aioprocessing", require("aioprocessing", "aioprocessing"), lambda obj: obj)
+    return _adapter("aioprocessing", require("aioprocessing", "aioprocessing"), lambda obj: obj, None)
 
 
 def coroutines() -> Adapter:
-    return _adapter("aioprocessing-coro", require("aioprocessing", "aioprocessing"), Awaited)
+    return _adapter("aioprocessing-coro", require("aioprocessing", "aioprocessing"), Awaited, Tasks())
 
 
 class _Loop:

@@ -8,16 +8,23 @@ without arguments keeps faster-fifo's defaults.  ``put``/``get`` take
 ``block`` and ``timeout``, but the default timeout is 10 seconds, not
 forever; ``qsize``, ``close``, ``join_thread`` and ``cancel_join_thread``
 exist (the last two do nothing: there is no feeder thread).  Writes go to
-shared memory before ``put`` returns, so the queue is declared exact.
-There is no JoinableQueue, SimpleQueue or Pipe.  Peers are stdlib
-processes under the default start method (faster-fifo has no context of
-its own; its queue pickles for spawn).
+shared memory before ``put`` returns, so the queue is declared exact.  The
+buffer bounds what a queue holds, and so the largest item: declared as
+limits, within which the suite runs every other check.  There is no
+JoinableQueue, SimpleQueue or Pipe.  Workers are stdlib processes under
+the default start method (faster-fifo has no context of its own; its
+queue pickles for spawn).
 """
 
 import multiprocessing
 
-from conformance.adapter import Adapter, Capability, Consistency
+from conformance.adapter import Adapter, Consistency, Limits
 from implementations._support import expectations, require, version
+
+#: faster-fifo's default buffer: what one queue holds, in bytes, framing included.
+BUFFER_BYTES = 1_000_000
+#: Payload bytes that surely fit, with the pickle and the queue's own framing around them.
+FITS = BUFFER_BYTES - 4096
 
 
 def adapter() -> Adapter:
@@ -26,15 +33,13 @@ def adapter() -> Adapter:
     def queue(*maxsize):
         return faster_fifo.Queue(maxsize=maxsize[0]) if maxsize else faster_fifo.Queue()
 
-    context = multiprocessing.get_context()
     return Adapter(
         name="faster-fifo",
         implementation="faster-fifo",
         version=version("faster-fifo"),
-        start_method=context.get_start_method(),
-        context=context,
+        context=multiprocessing.get_context(),
         queue=queue,
-        capabilities={Capability.QSIZE, Capability.TIMEOUTS, Capability.CLOSE, Capability.INHERITANCE},
+        limits=Limits(item_bytes=FITS, held_bytes=FITS),
         consistency=Consistency.EXACT,
         expectations=expectations("faster-fifo"),
     )

@@ -11,7 +11,8 @@ down when the session ends.
 import multiprocessing
 import platform
 
-from conformance.adapter import Adapter, Capability, Consistency
+from conformance.adapter import Adapter, Consistency, Trait
+from conformance.primitives import Feature
 from implementations.stdlib import default_start_method
 
 
@@ -51,7 +52,11 @@ def manager() -> Adapter:
         context=context,
         queue=lazy.queue,
         joinable_queue=lazy.joinable_queue,
-        capabilities={Capability.QSIZE, Capability.TIMEOUTS, Capability.TASK_DONE, Capability.INHERITANCE, Capability.PROXY},
+        lacks={
+            Feature.QUEUE_CLOSE: "a proxy of queue.Queue has no close()",
+            Feature.QUEUE_FEEDER: "a proxy of queue.Queue has no feeder thread: no join_thread() or cancel_join_thread()",
+        },
+        traits={Trait.PROXY},
         consistency=Consistency.EXACT,
         shutdown=lazy.shutdown,
     )

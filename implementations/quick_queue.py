@@ -9,27 +9,25 @@ that usage loses is the finding.  ``maxsize`` counts buckets, and the
 default is 1000 buckets, where the stdlib's is unbounded; both are passed
 through unchanged.  The queues inherit ``qsize``, ``close``,
 ``join_thread``, ``task_done``/``join`` and the feeder thread from the
-stdlib (consistency eventual), under the default context.
+stdlib (consistency eventual); workers are processes of the default
+context.
 """
 
 import multiprocessing
 
-from conformance.adapter import Adapter, Capability, Consistency
+from conformance.adapter import Adapter, Consistency
 from implementations._support import expectations, require, version
 
 
 def adapter() -> Adapter:
     quick_queue = require("quick_queue", "quick-queue")
-    context = multiprocessing.get_context()
     return Adapter(
         name="quick-queue",
         implementation="quick-queue",
         version=version("quick-queue"),
-        start_method=context.get_start_method(),
-        context=context,
+        context=multiprocessing.get_context(),
         queue=quick_queue.QQueue,
         joinable_queue=quick_queue.QJoinableQueue,
-        capabilities={Capability.QSIZE, Capability.TIMEOUTS, Capability.CLOSE, Capability.TASK_DONE, Capability.INHERITANCE},
         consistency=Consistency.EVENTUAL,
         expectations=expectations("quick-queue"),
     )

@@ -2,26 +2,19 @@
 
 ``default`` is the platform's default start method (fork on Linux before
 3.14, forkserver from 3.14, spawn on macOS and Windows).  Start methods the
-platform lacks raise an AdapterError naming the ones it has.
+platform lacks raise an AdapterError naming the ones it has.  Workers are
+processes of the same context, handed the primitives as ``Process``
+arguments.
 """
 
 import multiprocessing
 import platform
-import sys
 
-from conformance.adapter import Adapter, AdapterError, Capability, Consistency
+from conformance.adapter import Adapter, AdapterError, Consistency
+from conformance.primitives import Feature
 
-CAPABILITIES = {
-    Capability.QSIZE,
-    Capability.TIMEOUTS,
-    Capability.CLOSE,
-    Capability.TASK_DONE,
-    Capability.INHERITANCE,
-}
-if sys.version_info >= (3, 9):
-    CAPABILITIES.add(Capability.SIMPLE_QUEUE_CLOSE)
-if platform.system() == "Darwin":  # sem_getvalue() is missing: qsize() raises NotImplementedError
-    CAPABILITIES.discard(Capability.QSIZE)
+#: What the reference lacks here: on macOS, sem_getvalue(), so qsize() raises NotImplementedError (as the docs allow).
+LACKS = {Feature.QUEUE_QSIZE: "qsize() raises NotImplementedError on macOS"} if platform.system() == "Darwin" else {}
 
 
 def for_start_method(method: str) -> Adapter:
@@ -49,7 +42,7 @@ def mirror(module, method: str, *, name: str, implementation: str, version: str,
         joinable_queue=context.JoinableQueue,
         simple_queue=context.SimpleQueue,
         pipe=context.Pipe,
-        capabilities=CAPABILITIES,
+        lacks=LACKS,
         consistency=Consistency.EVENTUAL,
         expectations=expectations,
     )

@@ -1,16 +1,21 @@
 """The history checker: is a recorded concurrent history allowed at the queue's consistency level?
 
-Input: every :class:`~conformance.harness.workers.Record` of one scenario
-execution (the prefix in the test process, the workers, the final drain),
-which workers flushed or exited normally, and the level the adapter claims.
-Items are unique, so every check is a polynomial pass over the records, and
+Input: every :class:`~conformance.harness.operations.Record` of one
+scenario execution (the prefix in the test process, the workers, the final
+drain), which workers flushed or exited normally, the level the primitive
+is checked at and the mode the workers ran in.  Items are unique, so every
+check is a polynomial pass over the records; each evaluation that holds is
+counted as a passing check of its clause (:attr:`Verdict.passes`), and
 each violation comes with the few records that witness it:
 
 * **status** (CONC-SAFE-1): each call returned or raised only what it may,
-  and a timed call returned within its timeout plus ``TIMEOUT_LATE``;
-* **fresh, intact** (SHARE-SAFE-2, QUEUE-DELIVERY-1): every item got is an
-  intact item some put offered, got after that put began, and not one whose
-  put raised ``Full``;
+  and a timed call returned within its timeout plus ``TIMEOUT_LATE``; a
+  call that signalled an empty or full queue with another exception than
+  ``queue.Empty``/``queue.Full`` breaks its own form's clause
+  (QUEUE-GET-2/3, QUEUE-MAXSIZE-1, QUEUE-PUT-2), not CONC-SAFE-1;
+* **fresh, intact** (SHARE-SAFE-2, or SHARE-SAFE-1 between threads;
+  QUEUE-DELIVERY-1): every item got is an intact item some put offered, got
+  after that put began, and not one whose put raised ``Full``;
 * **once** (CONC-CONSUMERS-1): no item is got twice;
 * **not lost** (QUEUE-FLUSH-1/2, QUEUE-DELIVERY-1): every accepted item is
   got by the end of the drain, except those of a producer that called
@@ -18,7 +23,7 @@ each violation comes with the few records that witness it:
 * **order** (QUEUE-FIFO-1, CONC-ORDER-1): for two items of one producer,
   the later is never got by a get that returned before the get of the
   earlier began, nor earlier by the same consumer; at exact consistency
-  the same for any two items whose puts did not overlap (QUEUE-FIFO-2,
+  the same for any two items whose puts did not overlap (CONC-LEVEL-1,
   SQ-SHARED-1);
 * **counting** (CONC-COUNT-1, QUEUE-MAXSIZE-1/2, QUEUE-PUT-2): ``qsize()``,
   ``full()``, ``empty()`` False and ``Full`` must match an occupancy
@@ -26,7 +31,7 @@ each violation comes with the few records that witness it:
   ``A_inv(t)`` the puts begun by ``t`` (not refused), ``R_inv(t)``/``R_ret(t)``
   the successful gets begun/returned by ``t``, the occupancy during
   ``[t0, t1]`` lies in ``[A_ret(t0) - R_inv(t1), A_inv(t1) - R_ret(t0)]``;
-* **emptiness** (CONC-EMPTY-1, QUEUE-VISIBLE-2, SQ-EMPTY-1): a call that
+* **emptiness** (CONC-EMPTY-1, CONC-LEVEL-1, SQ-EMPTY-1): a call that
   reports an empty queue is wrong when ``available(t0) - R_inv(t1) >= 1``,
   where ``available`` counts the accepted items (exact level) or the
   accepted items of producers whose flush returned before ``t0`` (eventual
@@ -37,31 +42,40 @@ strongest level the history is consistent with as ``observed``.
 """
 
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from conformance.adapter import Consistency, Mode
 from conformance.harness import timing
-from conformance.harness.workers import Record
+from conformance.harness.operations import Action, Record, Status
+from conformance.primitives import Primitive
 
-EXACT, EVENTUAL = "exact", "eventual"
+#: The process name of the test process's final drain.
 DRAIN = "drain"
 
-#: Exceptions each operation may raise (by the worker's name for them).
-_ALLOWED = {
-    "put_nowait": ("Full",),
-    "get_nowait": ("Empty",),
-}
+#: Every clause the checker judges on a Queue's histories, and on a SimpleQueue's (besides the scenario's own
+#: CONC-HYGIENE-1, which the runner judges).
+QUEUE_CLAUSES = (
+    "CONC-SAFE-1", "CONC-CONSUMERS-1", "SHARE-SAFE-1", "SHARE-SAFE-2", "QUEUE-DELIVERY-1", "QUEUE-FIFO-1",
+    "CONC-ORDER-1", "CONC-LEVEL-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "CONC-COUNT-1", "CONC-EMPTY-1",
+    "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2", "QUEUE-PUT-2", "QUEUE-GET-2", "QUEUE-GET-3", "CONC-CANCEL-1",
+)  # fmt: skip
+SIMPLE_QUEUE_CLAUSES = ("CONC-SAFE-1", "CONC-CONSUMERS-1", "SHARE-SAFE-1", "SHARE-SAFE-2", "SQ-SHARED-1", "SQ-EMPTY-1", "CONC-COUNT-1")
+
+#: The signals each put or get may raise: a queue's Full or Empty.
+_SIGNAL = {Action.PUT: "Full", Action.PUT_NOWAIT: "Full", Action.GET: "Empty", Action.GET_NOWAIT: "Empty"}
 
 
 @dataclass
 class History:
-    """One execution's records and what the checker needs to know about its processes."""
+    """One execution's records and what the checker needs to know about its workers."""
 
-    kind: str
+    primitive: Primitive
     maxsize: Optional[int]
-    level: str
+    level: Consistency
     records: List[Record]
+    mode: Mode = Mode.PROCESSES
     #: Workers that exited normally (their flush point is their exit).
     exited: Set[str] = field(default_factory=set)
     #: Workers that called cancel_join_thread(): their items may be lost.
@@ -86,59 +100,79 @@ class Violation:
 class Verdict:
     violations: List[Violation]
     events: Set[str]
-    observed: str
+    observed: Consistency
+    #: How many evaluations of each clause held.
+    passes: Counter = field(default_factory=Counter)
 
 
 def _is_put(r: Record) -> bool:
-    return r.op.name in ("put", "put_nowait")
+    return r.op.name.puts if isinstance(r.op.name, Action) else False
 
 
 def _is_get(r: Record) -> bool:
-    return r.op.name in ("get", "get_nowait")
+    return r.op.name.gets if isinstance(r.op.name, Action) else False
 
 
 def _got(r: Record) -> bool:
-    return _is_get(r) and r.status == "ok"
+    return _is_get(r) and r.status is Status.OK
 
 
 def _key(r: Record):
     return r.value if _got(r) and not (isinstance(r.value, tuple) and r.value[:1] == ("corrupt",)) else None
 
 
+def _signalled(r: Record) -> bool:
+    """Whether a put or get raised the queue's Full or Empty (the documented signal)."""
+    return r.status is Status.RAISED and r.value == _SIGNAL.get(r.op.name)
+
+
+def _timed(r: Record) -> bool:
+    return r.op.timeout is not None and r.op.name in (Action.PUT, Action.GET)
+
+
+def _refusal_clause(r: Record) -> str:
+    """The clause that governs how ``r`` (a put or get) signals a full or empty queue."""
+    if r.op.form is not None and r.op.form.refusal is not None:
+        return r.op.form.refusal
+    if _timed(r):
+        return "QUEUE-PUT-2" if r.op.name is Action.PUT else "QUEUE-GET-2"
+    return {Action.PUT_NOWAIT: "QUEUE-MAXSIZE-1", Action.GET_NOWAIT: "QUEUE-GET-3"}.get(r.op.name, "CONC-SAFE-1")
+
+
 class _Counts:
     """Occupancy bounds from put/get intervals (see the module docstring)."""
 
-    def __init__(self, records: Sequence[Record]):
-        self.accepted = sorted(r.t_ret for r in records if _is_put(r) and r.status == "ok")
-        self.begun = sorted(r.t_inv for r in records if _is_put(r) and r.status in ("ok", "hung"))
-        gets = [r for r in records if _is_get(r) and r.status in ("ok", "hung")]
+    def __init__(self, records: Iterable[Record]):
+        records = list(records)
+        self.accepted = sorted(r.t_ret for r in records if _is_put(r) and r.status is Status.OK)
+        self.begun = sorted(r.t_inv for r in records if _is_put(r) and r.status in (Status.OK, Status.HUNG))
+        gets = [r for r in records if _is_get(r) and r.status in (Status.OK, Status.HUNG)]
         self.gets_begun = sorted(r.t_inv for r in gets)
-        self.gets_returned = sorted(r.t_ret for r in gets if r.status == "ok")
+        self.gets_returned = sorted(r.t_ret for r in gets if r.status is Status.OK)
 
     @staticmethod
-    def _before(times: List[int], t: int) -> int:
+    def before(times: List[int], t: int) -> int:
         return bisect_left(times, t)
 
     def low(self, t0: int, t1: int) -> int:
-        return self._before(self.accepted, t0) - self._before(self.gets_begun, t1)
+        return self.before(self.accepted, t0) - self.before(self.gets_begun, t1)
 
     def high(self, t0: int, t1: int) -> int:
-        return self._before(self.begun, t1) - self._before(self.gets_returned, t0)
+        return self.before(self.begun, t1) - self.before(self.gets_returned, t0)
 
 
 class _Checker:
     def __init__(self, history: History):
         self.h = history
         self.records = history.records
-        self.exact = history.level == EXACT
-        self.simple = history.kind == "simple_queue"
+        self.exact = history.level is Consistency.EXACT
+        self.simple = history.primitive is Primitive.SIMPLE_QUEUE
+        self.processes = history.mode is Mode.PROCESSES
         self.violations: List[Violation] = []
+        self.passes: Counter = Counter()
         self.events: Set[str] = set()
         self.eventual_seen = False
-        self.puts: Dict[object, Record] = {}
-        for r in self.records:
-            if _is_put(r):
-                self.puts[r.op.key] = r
+        self.puts: Dict[object, Record] = {r.op.key: r for r in self.records if _is_put(r)}
         self.gets: Dict[object, List[Record]] = defaultdict(list)
         for r in self.records:
             key = _key(r)
@@ -149,32 +183,47 @@ class _Checker:
     def fail(self, clause: str, message: str, *witness: Record) -> None:
         self.violations.append(Violation(clause, message, tuple(witness)))
 
-    # -- clause names that depend on the primitive ------------------------------------
+    def held(self, clause: str) -> None:
+        """One evaluation of ``clause`` found nothing wrong."""
+        self.passes[clause] += 1
+
+    # -- clause names that depend on the primitive and the workers ----------------------
 
     def _delivery(self) -> str:
         return "SQ-SHARED-1" if self.simple else "QUEUE-DELIVERY-1"
 
     def _global_fifo(self) -> str:
-        return "SQ-SHARED-1" if self.simple else "QUEUE-FIFO-2"
+        return "SQ-SHARED-1" if self.simple else "CONC-LEVEL-1"
+
+    def _intact(self) -> str:
+        """Items torn or mixed between workers: process safety, or thread safety where workers are threads."""
+        return "SHARE-SAFE-2" if self.processes else "SHARE-SAFE-1"
 
     # -- the checks --------------------------------------------------------------------
 
     def status(self) -> None:
         for r in self.records:
-            if r.status == "hung":
+            if r.status is Status.HUNG:
                 self.fail("CONC-SAFE-1", f"{r.process}: {r.op} never returned", r)
                 continue
-            if r.status != "raise":
-                if r.op.timeout is not None and r.op.name != "wait":
-                    self._timely(r)
+            if r.status is Status.RAISED and not _signalled(r):
+                if self._could_refuse(r):
+                    # Another exception where Full or Empty was due is the form's own deviation.
+                    self.fail(_refusal_clause(r), f"{r.process}: {r.op} raised {r.value}, not queue.{_SIGNAL[r.op.name]}", r)
+                else:
+                    self.fail("CONC-SAFE-1", f"{r.process}: {r.op} raised {r.value}", r)
                 continue
-            allowed = _ALLOWED.get(r.op.name, ())
-            if r.op.timeout is not None and r.op.name in ("get", "put"):
-                allowed = ("Empty",) if r.op.name == "get" else ("Full",)
-            if r.value not in allowed:
-                self.fail("CONC-SAFE-1", f"{r.process}: {r.op} raised {r.value}", r)
-            elif r.op.timeout is not None:
+            self.held("CONC-SAFE-1")
+            if _timed(r):
                 self._timely(r)
+
+    def _could_refuse(self, r: Record) -> bool:
+        """Whether a put could have met a full queue, or a get an empty one, during the call."""
+        if _is_get(r):
+            return self.counts.low(r.t_inv, r.t_ret) <= 0
+        if _is_put(r):
+            return self.h.maxsize is not None and self.counts.high(r.t_inv, r.t_ret) >= self.h.maxsize
+        return False
 
     def _timely(self, r: Record) -> None:
         took = (r.t_ret - r.t_inv) / 1e9
@@ -184,13 +233,15 @@ class _Checker:
     def fresh_and_once(self) -> None:
         for r in self.records:
             if _got(r) and _key(r) is None:
-                self.fail("SHARE-SAFE-2", f"{r.process}: {r.op} returned an item that is not intact: {r.value[1]}", r)
+                self.fail(self._intact(), f"{r.process}: {r.op} returned an item that is not intact: {r.value[1]}", r)
+            elif _got(r):
+                self.held(self._intact())
         for key, gets in self.gets.items():
             put = self.puts.get(key)
             if put is None:
-                self.fail("SHARE-SAFE-2", f"item {key} was got but never put by anyone", *gets)
+                self.fail(self._intact(), f"item {key} was got but never put by anyone", *gets)
                 continue
-            if put.status == "raise":
+            if put.status is Status.RAISED:
                 self.fail(self._delivery(), f"item {key} was got although its put raised {put.value}", put, *gets)
             early = [g for g in gets if g.t_ret < put.t_inv]
             if early:
@@ -198,32 +249,41 @@ class _Checker:
             if len(gets) > 1:
                 clause = "CONC-CONSUMERS-1" if len({g.process for g in gets}) > 1 else self._delivery()
                 self.fail(clause, f"item {key} was got {len(gets)} times", put, *gets)
+            elif put.status is not Status.RAISED and not early:
+                self.held(self._delivery())
+                self.held("CONC-CONSUMERS-1")
 
     def not_lost(self) -> None:
         flushed = self._flush_times()
         for key, put in self.puts.items():
-            if put.status != "ok" or key in self.gets or put.process in self.h.cancelled:
+            if put.process in self.h.cancelled and put.status is Status.OK:
+                self.held("CONC-CANCEL-1")  # it may be lost; if it came, the other checks judged it
+                continue
+            if put.status is not Status.OK:
                 continue
             if self.simple:
                 clause = self._delivery()
             elif put.process in flushed:
                 clause = "QUEUE-FLUSH-1"
-            elif put.process in self.h.exited:
+            elif put.process in self.h.exited and self.processes:
                 clause = "QUEUE-FLUSH-2"
             else:
                 clause = "QUEUE-DELIVERY-1"
-            self.fail(clause, f"item {key} was accepted but never got, not even by the final drain", put)
+            if key in self.gets:
+                self.held(clause)
+            else:
+                self.fail(clause, f"item {key} was accepted but never got, not even by the final drain", put)
 
     def order(self) -> None:
         by_producer: Dict[str, List[Record]] = defaultdict(list)
         for r in sorted(self.puts.values(), key=lambda r: (r.process, r.index)):
-            if r.status == "ok":
+            if r.status is Status.OK:
                 by_producer[r.process].append(r)
         for puts in by_producer.values():
             for i, first in enumerate(puts):
                 for later in puts[i + 1:]:
                     self._ordered(first, later, per_producer=True)
-        accepted = [r for r in self.puts.values() if r.status == "ok"]
+        accepted = [r for r in self.puts.values() if r.status is Status.OK]
         for x in accepted:
             for y in accepted:
                 if x.process != y.process and x.t_ret < y.t_inv:
@@ -237,14 +297,17 @@ class _Checker:
         ga, gb = a[0], b[0]
         same_consumer = ga.process == gb.process and gb.index < ga.index
         realtime = gb.t_ret < ga.t_inv
+        if per_producer:
+            clauses = ("SQ-SHARED-1",) if self.simple else ("QUEUE-FIFO-1", "CONC-ORDER-1")
+        else:
+            clauses = (self._global_fifo(),) if self.exact else ()
         if not (same_consumer or realtime):
+            for clause in clauses:
+                self.held(clause)
             return
         how = "by the same consumer" if same_consumer else "by a get that returned before the other began"
         if per_producer:
-            if self.simple:
-                clause = "SQ-SHARED-1"
-            else:
-                clause = "QUEUE-FIFO-1" if same_consumer else "CONC-ORDER-1"
+            clause = "SQ-SHARED-1" if self.simple else ("QUEUE-FIFO-1" if same_consumer else "CONC-ORDER-1")
             self.fail(clause, f"{later.op.key} was got before {first.op.key}, which {first.process} put first ({how})",
                       first, later, ga, gb)
         elif self.exact:
@@ -257,57 +320,73 @@ class _Checker:
     def counting(self) -> None:
         m = self.h.maxsize
         for r in self.records:
-            if r.status == "hung" or r.process == DRAIN and r.op.name != "qsize":
+            if r.status is Status.HUNG or r.process == DRAIN and r.op.name is not Action.QSIZE:
                 continue
             low = max(0, self.counts.low(r.t_inv, r.t_ret))
             high = self.counts.high(r.t_inv, r.t_ret)
             name = r.op.name
-            if name == "qsize" and r.status == "ok" and not low <= r.value <= high:
-                self.fail("CONC-COUNT-1", f"{r.process}: qsize() returned {r.value}; the queue held between {low} and "
-                          f"{high} items during the call", r)
-            elif name == "full" and r.status == "ok":
+            if name is Action.QSIZE and r.status is Status.OK:
+                if low <= r.value <= high:
+                    self.held("CONC-COUNT-1")
+                else:
+                    self.fail("CONC-COUNT-1", f"{r.process}: qsize() returned {r.value}; the queue held between {low} and "
+                              f"{high} items during the call", r)
+            elif name is Action.FULL and r.status is Status.OK:
                 could_be_full = m is not None and high >= m
                 could_be_room = m is None or low < m
                 if (r.value and not could_be_full) or (not r.value and not could_be_room):
                     self.fail("CONC-COUNT-1", f"{r.process}: full() returned {r.value}; the queue held between {low} "
                               f"and {high} items during the call (maxsize {m})", r)
-            elif name == "empty" and r.status == "ok" and r.value is False and high < 1:
-                self.fail("CONC-COUNT-1", f"{r.process}: empty() returned False; no item could have been in the queue", r)
-            elif name in ("put", "put_nowait") and not self.simple:
-                timed = name == "put" and r.op.timeout is not None
-                if r.status == "raise" and r.value == "Full":
-                    if m is None or high < m:
-                        self.fail("QUEUE-PUT-2" if timed else "QUEUE-MAXSIZE-2",
-                                  f"{r.process}: {r.op} raised Full; the queue held at most {high} items during the "
-                                  f"call (maxsize {m})", r)
-                    elif any(g.process != r.process and g.t_inv < r.t_ret and r.t_inv < g.t_ret
-                             for g in self.records if _is_get(g)):
-                        self.events.add("Full under contention")
-                elif r.status == "ok" and m is not None and low >= m:
-                    self.fail("QUEUE-PUT-2" if timed else "QUEUE-MAXSIZE-1",
-                              f"{r.process}: {r.op} succeeded while the queue held at least {low} items throughout "
-                              f"(maxsize {m})", r)
+                else:
+                    self.held("CONC-COUNT-1")
+            elif name is Action.EMPTY and r.status is Status.OK and r.value is False:
+                if high < 1:
+                    self.fail("CONC-COUNT-1", f"{r.process}: empty() returned False; no item could have been in the queue", r)
+                else:
+                    self.held("CONC-COUNT-1")
+            elif _is_put(r) and not self.simple:
+                self._counted_put(r, low, high)
+
+    def _counted_put(self, r: Record, low: int, high: int) -> None:
+        m = self.h.maxsize
+        timed = _timed(r)
+        if _signalled(r):
+            clause = "QUEUE-PUT-2" if timed else "QUEUE-MAXSIZE-2"
+            if m is None or high < m:
+                self.fail(clause, f"{r.process}: {r.op} raised Full; the queue held at most {high} items during the "
+                          f"call (maxsize {m})", r)
+                return
+            self.held(clause)
+            if any(g.process != r.process and g.t_inv < r.t_ret and r.t_inv < g.t_ret for g in self.records if _is_get(g)):
+                self.events.add("Full under contention")
+        elif r.status is Status.OK and m is not None:
+            clause = "QUEUE-PUT-2" if timed else "QUEUE-MAXSIZE-1"
+            if low >= m:
+                self.fail(clause, f"{r.process}: {r.op} succeeded while the queue held at least {low} items throughout "
+                          f"(maxsize {m})", r)
+            else:
+                self.held(clause)
 
     def emptiness(self) -> None:
         flushed = self._flush_times()
-        accepted = [p for p in self.puts.values() if p.status == "ok"]
+        accepted = [p for p in self.puts.values() if p.status is Status.OK]
         for r in self.records:
-            if r.process == DRAIN or r.status == "hung":
+            if r.process == DRAIN or r.status is Status.HUNG:
                 continue
-            says_empty = (r.op.name in ("get", "get_nowait") and r.status == "raise" and r.value == "Empty") or (
-                r.op.name == "empty" and r.status == "ok" and r.value is True
-            )
+            says_empty = (_is_get(r) and _signalled(r)) or (r.op.name is Action.EMPTY and r.status is Status.OK and r.value is True)
             if not says_empty:
                 continue
-            taken = self.counts._before(self.counts.gets_begun, r.t_ret)
+            taken = self.counts.before(self.counts.gets_begun, r.t_ret)
             present = sum(p.t_ret < r.t_inv for p in accepted) - taken
             if self.exact:
+                clause = "SQ-EMPTY-1" if self.simple else "CONC-LEVEL-1"
                 if present >= 1:
-                    clause = "SQ-EMPTY-1" if self.simple else "QUEUE-VISIBLE-2"
                     self.fail(clause, f"{r.process}: {r.op} reported an empty queue while at least {present} accepted "
                               "item(s) were there throughout", r)
+                else:
+                    self.held(clause)
                 continue
-            overlapped = r.op.name != "empty" and any(
+            overlapped = r.op.name is not Action.EMPTY and any(
                 g is not r and _is_get(g) and g.t_inv < r.t_ret and r.t_inv < g.t_ret for g in self.records
             )
             if overlapped:
@@ -316,7 +395,9 @@ class _Checker:
             if ready >= 1:
                 self.fail("CONC-EMPTY-1", f"{r.process}: {r.op} reported an empty queue while at least {ready} "
                           "flushed item(s) were there throughout", r)
-            elif present >= 1:
+                continue
+            self.held("CONC-EMPTY-1")
+            if present >= 1:
                 self.events.add("spurious Empty right after a put")
                 self.eventual_seen = True
 
@@ -330,7 +411,7 @@ class _Checker:
             self.events.add("concurrent puts of items over PIPE_BUF")
 
     def _flush_times(self) -> Dict[str, int]:
-        return {r.process: r.t_ret for r in self.records if r.op.name == "flush" and r.status == "ok"}
+        return {r.process: r.t_ret for r in self.records if r.op.name is Action.FLUSH and r.status is Status.OK}
 
     def run(self, final: bool) -> Verdict:
         self.status()
@@ -341,7 +422,8 @@ class _Checker:
         self.counting()
         self.emptiness()
         self.interesting()
-        return Verdict(self.violations, self.events, EVENTUAL if self.eventual_seen else EXACT)
+        observed = Consistency.EVENTUAL if self.eventual_seen else Consistency.EXACT
+        return Verdict(self.violations, self.events, observed, self.passes)
 
 
 def check(history: History, final: bool = True) -> Verdict:
@@ -355,3 +437,4 @@ def check(history: History, final: bool = True) -> Verdict:
 
 def describe(violations: Iterable[Violation]) -> str:
     return "\n".join(str(v) for v in violations)
+

@@ -26,14 +26,27 @@ A pipe with one process per end is linearizable, so a passing history is
 reported at the exact level.  A hung operation comes as a ``hung`` record
 (the crew stopped at its deadline) and is graded by what it was waiting
 for: a message (lost), the end of file (never came) or room to send.
+Where the workers are threads or tasks, an end is one object they share:
+it is closed once for all, and the end of file and the broken pipe are
+graded by PIPE-EOF-1 and PIPE-EOF-4 rather than by the clauses about
+copies held by several processes.  Every evaluation that holds counts as
+a passing check of its clause.
 """
 
+from collections import Counter
 from typing import Dict, List, Optional, Set
 
-from conformance.checkers.history import EXACT, History, Verdict, Violation
-from conformance.harness.workers import ENDS, Record
+from conformance.adapter import Consistency, Mode
+from conformance.checkers.history import History, Verdict, Violation
+from conformance.harness.operations import ENDS, Action, Record, Status
 
 EOF, BROKEN = "EOFError", "BrokenPipeError"
+
+#: Every clause the checker judges on a pipe's histories.
+CLAUSES = (
+    "CONC-PIPE-1", "CONC-PIPE-2", "CONC-PIPE-3", "PIPE-FIFO-1", "PIPE-DIRECTION-1", "PIPE-EOF-1", "PIPE-EOF-3",
+    "PIPE-EOF-4", "PIPE-POLL-6", "CONC-SAFE-1",
+)  # fmt: skip
 
 
 def _other(end: str) -> str:
@@ -41,25 +54,34 @@ def _other(end: str) -> str:
 
 
 def _raised(r: Record, name: str) -> bool:
-    return r.status == "raise" and str(r.value).split(":")[0] == name
+    return r.status is Status.RAISED and str(r.value).split(":")[0] == name
 
 
 class _PipeChecker:
     def __init__(self, history: History):
         self.records = sorted(history.records, key=lambda r: (r.process, r.index))
         self.violations: List[Violation] = []
+        self.passes: Counter = Counter()
         self.events: Set[str] = set()
-        self.holders = {r.process for r in history.records}
+        self.processes = history.mode is Mode.PROCESSES
+        # Processes each hold a copy of an end; threads and tasks share one, closed once for all.
+        self.holders = {r.process for r in history.records} if self.processes else None
+        #: The clauses for the end of file and the broken pipe: about every copy, or about the one shared end.
+        self.eof_clause = "CONC-PIPE-2" if self.processes else "PIPE-EOF-1"
+        self.broken_clause = "CONC-PIPE-3" if self.processes else "PIPE-EOF-4"
         self.on: Dict[str, List[Record]] = {end: [r for r in self.records if r.op.end == end] for end in ENDS}
         self.sent = {end: [r for r in self.on[end] if r.op.name == "send" and r.status == "ok"] for end in ENDS}
 
     def fail(self, clause: str, message: str, *witness: Record) -> None:
         self.violations.append(Violation(clause, message, witness))
 
+    def held(self, clause: str) -> None:
+        self.passes[clause] += 1
+
     def closed(self, end: str) -> Optional[tuple]:
-        """(when the last close of ``end`` began, when it returned) if every process closed it, else None."""
-        closes = {r.process: r for r in self.on[end] if r.op.name == "close" and r.status == "ok"}
-        if set(closes) != self.holders:
+        """(when the last close of ``end`` began, when it returned) if every holder closed it, else None."""
+        closes = {r.process: r for r in self.on[end] if r.op.name is Action.CLOSE and r.status is Status.OK}
+        if not closes or self.holders is not None and set(closes) != self.holders:
             return None
         return max(r.t_inv for r in closes.values()), max(r.t_ret for r in closes.values())
 
@@ -77,6 +99,9 @@ class _PipeChecker:
             elif position < len(expected) and expected[position].op.key == r.value:
                 if r.t_ret < expected[position].t_inv:
                     self.fail("PIPE-FIFO-1", "a message was received before its send began", expected[position], r)
+                else:
+                    self.held("PIPE-FIFO-1")
+                    self.held("PIPE-DIRECTION-1")
                 position += 1
             else:
                 wanted = expected[position] if position < len(expected) else None
@@ -95,15 +120,17 @@ class _PipeChecker:
             elif r.status == "raise" and not (_raised(r, EOF) or _raised(r, BROKEN)):
                 clause = "CONC-SAFE-1" if r.op.end is None else "CONC-PIPE-1"
                 self.fail(clause, f"{r.process}: {r.op} raised {r.value}", r)
+            elif r.op.end is not None:
+                self.held("CONC-PIPE-1")
 
     def _hung(self, r: Record) -> None:
         if r.op.name == "expect_eof":
             closed = self.closed(_other(r.op.end))
             if closed is not None and closed[1] < r.t_ret:
-                self.fail("CONC-PIPE-2", f"end {r.op.end}: recv() did not raise EOFError although every process "
+                self.fail(self.eof_clause, f"end {r.op.end}: recv() did not raise EOFError although every process "
                           f"had closed end {_other(r.op.end)} and everything sent had been received", r)
             else:
-                self.fail("CONC-PIPE-2", f"end {r.op.end}: recv() waiting for the end of file did not return", r)
+                self.fail(self.eof_clause, f"end {r.op.end}: recv() waiting for the end of file did not return", r)
         elif r.op.name == "recv":
             self.fail("PIPE-FIFO-1", f"end {r.op.end}: recv() did not return: a message sent to it never arrived", r)
         elif r.op.end is not None:
@@ -122,13 +149,16 @@ class _PipeChecker:
             if not _raised(r, EOF):
                 continue
             if closed is None or r.t_ret < closed[0]:
-                self.fail("CONC-PIPE-2", f"end {end}: recv() raised EOFError while a process still held end "
+                self.fail(self.eof_clause, f"end {end}: recv() raised EOFError while a process still held end "
                           f"{_other(end)} open", r, *self._open_copies(_other(end), r.t_ret))
             elif received < len(self.sent[_other(end)]):
                 self.fail("PIPE-EOF-1", f"end {end}: recv() raised EOFError with "
                           f"{len(self.sent[_other(end)]) - received} message(s) sent to it not yet received", r)
-            elif r.t_inv < closed[0]:
-                self.events.add("end of file waited for the last copy of the other end to close")
+            else:
+                self.held(self.eof_clause)
+                self.held("PIPE-EOF-1")
+                if r.t_inv < closed[0]:
+                    self.events.add("end of file waited for the last copy of the other end to close")
 
     def _open_copies(self, end: str, t: int) -> List[Record]:
         return [r for r in self.on[end] if r.op.name == "close" and r.t_inv > t]
@@ -140,12 +170,13 @@ class _PipeChecker:
                 continue
             if _raised(r, BROKEN):
                 if closed is None or r.t_ret < closed[0]:
-                    self.fail("CONC-PIPE-3", f"end {end}: send() raised BrokenPipeError while a process still held "
+                    self.fail(self.broken_clause, f"end {end}: send() raised BrokenPipeError while a process still held "
                               f"end {_other(end)} open", r, *self._open_copies(_other(end), r.t_ret))
                 else:
+                    self.held(self.broken_clause)
                     self.events.add("BrokenPipeError after the last copy closed")
             elif closed is not None and closed[1] < r.t_inv:
-                self.fail("CONC-PIPE-3", f"end {end}: send() did not raise BrokenPipeError although every process "
+                self.fail(self.broken_clause, f"end {end}: send() did not raise BrokenPipeError although every process "
                           f"had closed end {_other(end)} before it began", r)
 
     def poll(self, end: str) -> None:
@@ -170,8 +201,12 @@ class _PipeChecker:
                     closed is None or closed[0] > r.t_ret):
                 self.fail("PIPE-POLL-6", f"end {end}: poll() returned True with nothing sent to it and the other "
                           "end open", r)
-            elif r.value is True and waiting <= 0 and not eof:
-                self.events.add("poll saw a message whose send had not returned yet")
+            elif r.value is True and eof:
+                self.held("PIPE-EOF-3")
+            else:
+                self.held("PIPE-POLL-6")
+                if r.value is True and waiting <= 0:
+                    self.events.add("poll saw a message whose send had not returned yet")
 
     def interesting(self) -> None:
         sends = {end: [r for r in self.sent[end]] for end in ENDS}
@@ -185,7 +220,7 @@ class _PipeChecker:
             for end in ENDS:
                 check(end)
         self.interesting()
-        return Verdict(self.violations, self.events, EXACT)
+        return Verdict(self.violations, self.events, Consistency.EXACT, self.passes)
 
 
 def check_pipe(history: History) -> Verdict:

@@ -6,7 +6,9 @@ ordinary :class:`Outcome` (``hung=True``) that the caller grades against a
 clause, inside the Hypothesis example, instead of a stuck test.
 """
 
+import os
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -33,8 +35,19 @@ class Outcome:
         if self.hung:
             return f"{self.what} did not return within {self.elapsed:.2f}s"
         if self.error is not None:
-            return f"{self.what} raised {type(self.error).__name__}({short(self.error)}) after {self.elapsed:.3f}s"
+            return f"{self.what} raised {qualified_name(type(self.error))}({short(self.error)}) after {self.elapsed:.3f}s"
         return f"{self.what} returned {short(self.value)} after {self.elapsed:.3f}s"
+
+
+def qualified_name(kind: type) -> str:
+    """An exception class's name with its module (``queue.Empty``, ``persistqueue.exceptions.Empty``);
+    builtins by name alone, and a private module by the public one that re-exports the class."""
+    module = kind.__module__
+    if module == "builtins":
+        return kind.__qualname__
+    if module.startswith("_") and getattr(sys.modules.get(module[1:]), kind.__qualname__, None) is kind:
+        module = module[1:]
+    return f"{module}.{kind.__qualname__}"
 
 
 def short(value: Any, limit: int = 80) -> str:
@@ -58,6 +71,8 @@ class _CallThread:
 
     def __init__(self):
         self.jobs: "queue.SimpleQueue[Callable[[], None]]" = queue.SimpleQueue()
+        #: A forked child inherits this object but not the thread: it must start its own.
+        self.pid = os.getpid()
         threading.Thread(target=self._serve, name="ipc-conformance: calls", daemon=True).start()
 
     def _serve(self) -> None:
@@ -96,8 +111,9 @@ def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing
         fn = args = kwargs = None
         done.set()
 
-    worker = getattr(_threads, "worker", None) or _CallThread()
-    _threads.worker = worker
+    worker = getattr(_threads, "worker", None)
+    if worker is None or worker.pid != os.getpid():
+        worker = _threads.worker = _CallThread()
     started = time.monotonic()
     worker.jobs.put(run)
     if done.wait(deadline):

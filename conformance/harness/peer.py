@@ -1,68 +1,76 @@
-"""A peer: a second process that runs operations on a shared resource.
+"""A peer: a worker beside the test process that runs operations on a shared primitive, one command at a time.
 
 Where a clause is about two processes (the two ends of a pipe, a queue
-shared by inheritance), the test drives the peer with commands.  Commands
-are asynchronous: :meth:`Peer.submit` returns at once, so the test can, for
+shared between producers), the test drives the peer with commands.  The
+peer is started by the adapter's launcher (a process of the
+implementation's own ``Process`` class, a thread, a task) and handed the
+primitive its way; it talks to the test process only over the harness's
+own channel (:mod:`conformance.harness.control`).  Commands are
+asynchronous: :meth:`Peer.submit` returns at once, so the test can, for
 example, have the peer start a ``recv`` that drains a large message while
 the test process sends it.  :meth:`Pending.result` waits with a deadline
-and turns a hang, or the death of the peer, into an :class:`Outcome`.
+and turns a hang, or the death of the peer, into an :class:`Outcome`; a
+peer that died says how, with what it printed.
 
-The peer process is started with the adapter's ``context.Process`` and
-talks over the context's ``Pipe``; it is always reaped (joined, then
-terminated, then killed) by :meth:`Peer.stop`, also when a test fails.
+:meth:`Peer.stop` always ends the peer (asks it to exit, then kills a
+process that does not), also when a test fails.
 """
 
+import signal
 import time
-from typing import Any, Callable, Dict, Iterable, Optional
+import uuid
+from typing import Any, Iterable, Optional, Tuple
 
+from conformance.adapter import Mode
 from conformance.harness import timing
-from conformance.harness.cleanup import dispose
+from conformance.harness.control import Listener, remove, tail, unique
 from conformance.harness.deadline import Outcome, short
+from conformance.harness.worker import CONNECT_DEADLINE, Message, main, main_async, taken
 
 
-def _recv_bytes_into(resource, size: int, offset: int):
-    buffer = bytearray(size)
-    count = resource.recv_bytes_into(buffer, offset)
-    return count, bytes(buffer)
+class PeerError(Exception):
+    """A peer could not be started, or stopped answering the harness itself."""
 
 
-def _relay(resource, value, timeout: float):
-    """Get a queue out of the resource queue and put ``value`` into it."""
-    inner = resource.get(True, timeout)
-    inner.put(value)
+class Enlisted:
+    """A worker started with the harness's control plane: its handle, token and captured output."""
+
+    def __init__(self, adapter, listener: Listener, resources: Tuple[Any, ...], name: str, close_in_child: Iterable[Any] = ()):
+        launcher = adapter.launcher
+        self.token = uuid.uuid4().hex
+        processes = launcher.mode is Mode.PROCESSES
+        self.capture = unique("capture") if processes else None
+        # A forked child inherits the test process's copies (of the other end of a pipe, say) and must close
+        # them, or closing them here could never reach the peer; a thread or task shares them and must not.
+        closing = tuple(close_in_child) if processes and not launcher.handoff.shared else ()
+        sent = tuple(launcher.handoff.send(r) for r in resources + closing)
+        target = main_async if launcher.mode is Mode.TASKS else main
+        self.worker = launcher.start(target, (listener.address, self.token, launcher.handoff, sent, self.capture, len(closing)), name)
+
+    def death(self) -> str:
+        """How the worker ended, with the end of what it printed."""
+        code = self.worker.exitcode
+        if code is not None and code < 0:
+            try:
+                how = f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"was killed by signal {-code}"
+        else:
+            how = f"exited with code {code}"
+        printed = tail(self.capture)
+        return how + (f"; its output:\n{printed}" if printed else "")
+
+    def release(self) -> None:
+        self.worker.release()
+        remove([self.capture])
 
 
-#: Operations a peer can run besides plain method calls on its resource.
-SPECIAL_OPERATIONS: Dict[str, Callable[..., Any]] = {
-    "recv_bytes_into": _recv_bytes_into,
-    "relay": _relay,
-}
-
-
-def _serve(resource, control, close_in_child) -> None:
-    """The peer's main loop: run each command, answer with its outcome."""
-    for other in close_in_child:
-        dispose(other)
-    while True:
-        try:
-            command = control.recv()
-        except (EOFError, OSError):
-            return
-        if command is None:
-            return
-        name, args, kwargs = command
-        start = time.monotonic()
-        try:
-            special = SPECIAL_OPERATIONS.get(name)
-            value = special(resource, *args, **kwargs) if special else getattr(resource, name)(*args, **kwargs)
-            reply = ("ok", value)
-        except BaseException as exc:  # report whatever the implementation raised
-            reply = ("raise", exc)
-        elapsed = time.monotonic() - start
-        try:
-            control.send((reply[0], reply[1], elapsed))
-        except Exception as exc:  # e.g. an unpicklable value or exception
-            control.send(("raise", RuntimeError(f"peer could not report {reply[1]!r}: {exc}"), elapsed))
+def reap_worker(worker) -> None:
+    """Wait for ``worker`` to end; kill it if it does not in time (a thread cannot be: it is left behind)."""
+    if not worker.join(timing.JOIN_GRACE):
+        worker.kill()
+        worker.join(timing.JOIN_GRACE)
+    worker.release()
 
 
 class Pending:
@@ -75,7 +83,7 @@ class Pending:
 
     def ready(self, wait: float = 0.0) -> bool:
         """Whether the peer has answered, waiting up to ``wait`` seconds."""
-        return self._outcome is not None or self._peer._control.poll(wait)
+        return self._outcome is not None or self._peer._channel.ready(wait)
 
     def result(self, deadline: float = timing.OPERATION_DEADLINE) -> Outcome:
         if self._outcome is None:
@@ -84,7 +92,7 @@ class Pending:
 
 
 class Peer:
-    """A peer process holding ``resource``.
+    """A peer holding ``resource``.
 
     ``close_in_child`` lists objects a forked child inherits but must not
     keep open, such as the test's own end of a pipe: while the child holds
@@ -93,21 +101,21 @@ class Peer:
     """
 
     def __init__(self, adapter, resource: Any, close_in_child: Iterable[Any] = ()):
-        self._adapter = adapter
-        self._control, child_control = adapter.context.Pipe()
-        threads = adapter.has("thread_only")
-        others = () if threads else tuple(close_in_child) + (self._control,)
-        self._process = adapter.context.Process(
-            target=_serve, args=(resource, child_control, others), name="ipc-conformance peer"
-        )
-        self._process.daemon = True
         self._busy: Optional[Pending] = None
         self._exiting = False
+        listener = Listener()
         try:
-            self._process.start()
+            self._enlisted = Enlisted(adapter, listener, (resource,), "ipc-conformance peer", close_in_child)
+            self._worker = self._enlisted.worker
+            self._channel = listener.accept(self._enlisted.token, CONNECT_DEADLINE, self._worker.alive)
         finally:
-            if not threads:
-                dispose(child_control)
+            listener.close()
+        if self._channel is None:
+            alive = self._worker.alive()
+            reap_worker(self._worker)
+            if alive:
+                raise PeerError(f"the peer did not connect to the harness within {CONNECT_DEADLINE:.0f}s")
+            raise PeerError(f"the peer {self._enlisted.death()} before it connected to the harness")
 
     def submit(self, name: str, *args: Any, **kwargs: Any) -> Pending:
         """Start ``resource.<name>(*args, **kwargs)`` in the peer; returns at once."""
@@ -115,61 +123,76 @@ class Peer:
             raise RuntimeError(f"peer is still running {self._busy.what}; collect its result first")
         shown = [short(a) for a in args] + [f"{k}={short(v)}" for k, v in kwargs.items()]
         what = f"peer {name}({', '.join(shown)})"
-        self._control.send((name, args, kwargs))
         self._busy = Pending(self, what)
+        try:
+            self._channel.send((Message.CALL, name, args, kwargs))
+        except OSError as exc:
+            self._busy._outcome = Outcome(what, error=ChildProcessError(f"the peer is gone ({exc}); it {self._enlisted.death()}"))
         return self._busy
 
     def run(self, name: str, *args: Any, deadline: float = timing.OPERATION_DEADLINE, **kwargs: Any) -> Outcome:
         """Run one command in the peer and wait for its outcome."""
         return self.submit(name, *args, **kwargs).result(deadline)
 
+    def ping(self) -> None:
+        """Make sure the peer is up and serving (so that a command after this one is the only thing it runs)."""
+        self._channel.send((Message.PING,))
+        outcome = self._collect("peer ping", timing.OPERATION_DEADLINE)
+        if not outcome.ok:
+            raise PeerError(f"the peer did not answer the harness: {outcome.describe()}")
+
     def _collect(self, what: str, deadline: float) -> Outcome:
         start = time.monotonic()
-        while not self._control.poll(min(0.1, deadline)):
+        while True:
             waited = time.monotonic() - start
-            if not self._process.is_alive():
-                return Outcome(what, error=ChildProcessError(f"peer died with exit code {self._process.exitcode}"), elapsed=waited)
             if waited >= deadline:
                 return Outcome(what, elapsed=waited, hung=True)
-        try:
-            status, value, elapsed = self._control.recv()
-        except (EOFError, OSError) as exc:
-            return Outcome(what, error=ChildProcessError(f"peer died: {exc!r}"), elapsed=time.monotonic() - start)
-        if status == "ok":
-            return Outcome(what, value=value, elapsed=elapsed)
-        return Outcome(what, error=value, elapsed=elapsed)
+            try:
+                _, status, value, elapsed = self._channel.recv(min(0.1, deadline - waited))
+            except TimeoutError:
+                if not self._worker.alive():
+                    return Outcome(what, error=ChildProcessError(f"the peer {self._enlisted.death()}"), elapsed=waited)
+                continue
+            except (EOFError, OSError):
+                self._worker.join(timing.IMMEDIATE)
+                return Outcome(what, error=ChildProcessError(f"the peer {self._enlisted.death()}"), elapsed=time.monotonic() - start)
+            if status.endswith(" local"):
+                status, value = status.split()[0], taken(value)
+            if status == "ok":
+                return Outcome(what, value=value, elapsed=elapsed)
+            return Outcome(what, error=value, elapsed=elapsed)
 
     def exit(self) -> None:
-        """Ask the peer to return from its main loop and exit normally; returns at once.
+        """Ask the peer to return from its main loop and end normally; returns at once.
 
-        A normal exit runs the implementation's exit handlers, such as the
-        stdlib Queue's flush of buffered data.
+        A process that ends normally runs the implementation's exit
+        handlers, such as the stdlib Queue's flush of buffered data.
         """
         if self._exiting:
             return
         self._exiting = True
         try:
-            self._control.send(None)
-        except Exception:
-            pass  # the peer may be dead already; stop() reaps it either way
+            self._channel.send((Message.EXIT,))
+        except OSError:
+            pass  # the peer is gone already; stop() reaps it either way
 
     def exited(self, wait: float) -> bool:
-        """Whether the peer process has ended, waiting up to ``wait`` seconds."""
-        self._process.join(wait)
-        return not self._process.is_alive()
+        """Whether the peer has ended, waiting up to ``wait`` seconds."""
+        return self._worker.join(wait)
 
     def stop(self) -> None:
-        """Ask the peer to exit, then join, terminate and kill as needed.
+        """Ask the peer to exit, then wait, then kill it if it is a process that does not.
 
         A peer still inside a command cannot read the request to exit, so it
-        is terminated at once instead of after a grace period.
+        is killed at once instead of after a grace period.
         """
-        stuck = self._busy is not None and self._busy._outcome is None and not self._control.poll(0)
+        stuck = self._busy is not None and self._busy._outcome is None and not self._channel.ready(0)
         self.exit()
-        if stuck and self._process.is_alive():
-            self._process.terminate()
-        reap(self._process)
-        dispose(self._control)
+        if stuck:
+            self._worker.kill()
+        reap_worker(self._worker)
+        self._channel.close()
+        remove([self._enlisted.capture])
 
     def __enter__(self) -> "Peer":
         return self
@@ -179,7 +202,7 @@ class Peer:
 
 
 def reap(process) -> None:
-    """Join ``process``; terminate it, then kill it, if it does not exit in time."""
+    """Join a ``multiprocessing``-style process; terminate it, then kill it, if it does not exit in time."""
     process.join(timing.JOIN_GRACE)
     for escalate in ("terminate", "kill"):
         if not process.is_alive():

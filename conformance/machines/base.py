@@ -7,21 +7,52 @@ against a pure model (:mod:`conformance.models`) through
 on the model and on what the test asked for, never on what a racing
 implementation answered, so generation is deterministic and failures
 shrink and replay.
+
+Every rule, initializer and invariant is a :func:`step`.  A step records
+itself in the test's evidence (a survey lists the steps that led to a
+deviation), and a tolerated deviation inside it (:mod:`conformance.evidence`)
+ends the step: the machine then adopts what the implementation did, where
+the rule knows how (it catches the deviation itself), or sets the rest of
+the example aside (:meth:`ConformanceMachine.set_aside`): later steps do
+nothing and teardown checks nothing more, so one deviation never turns
+into failures of other clauses.  The next example starts afresh.
 """
 
+import functools
 import sys
 from typing import Any, Callable, List, Optional, Tuple
 
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
+from conformance import evidence, hypothesis_hooks
 from conformance.harness.cleanup import dispose
 from conformance.harness.peer import Peer
 from conformance.verdict import ClauseViolation, expect
 
 
+def step(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Make a rule (put ``@step`` under ``@rule``, ``@initialize`` or ``@invariant``) record itself and survive a
+    tolerated deviation."""
+
+    @functools.wraps(function)
+    def guarded(self: "ConformanceMachine", **arguments):
+        if self.aside is not None:
+            return None
+        shown = ", ".join(f"{name}={value!r}" for name, value in sorted(arguments.items()))
+        evidence.current().steps.append(f"state.{function.__name__}({shown})")
+        try:
+            return function(self, **arguments)
+        except evidence.Deviated as deviated:
+            self.set_aside(deviated.deviation)
+            return None
+
+    guarded.ipc_step = True
+    return guarded
+
+
 class ConformanceMachine(RuleBasedStateMachine):
-    """Base class: holds the adapter and releases every resource in teardown."""
+    """Base class: holds the adapter, releases every resource in teardown, handles deviations."""
 
     def __init__(self, adapter):
         super().__init__()
@@ -29,6 +60,14 @@ class ConformanceMachine(RuleBasedStateMachine):
         self._owned: List[Any] = []
         self._peers: List[Peer] = []
         self.deferred: Optional[Tuple[str, str]] = None
+        #: The deviation after which this example was set aside (None: it goes on).
+        self.aside: Optional[evidence.Deviation] = None
+        evidence.current().steps = []
+
+    def set_aside(self, deviation: evidence.Deviation) -> None:
+        """Stop exploring this example after a deviation no rule could adopt: the steps left do nothing."""
+        self.aside = deviation
+        event(f"example set aside after {deviation.clause} deviated")
 
     def defer(self, clause_id: str, observed: str) -> None:
         """Record a violation whose detection depended on a race; teardown reports it.
@@ -53,7 +92,7 @@ class ConformanceMachine(RuleBasedStateMachine):
         return resource
 
     def start_peer(self, resource: Any, close_in_child=()) -> Peer:
-        """A peer process holding ``resource``, stopped in teardown."""
+        """A peer holding ``resource``, stopped in teardown."""
         peer = Peer(self.adapter, resource, close_in_child)
         self._peers.append(peer)
         return peer
@@ -66,7 +105,8 @@ class ConformanceMachine(RuleBasedStateMachine):
             dispose(resource)
         raising = sys.exc_info()[0]
         if self.deferred is not None and (raising is None or issubclass(raising, ClauseViolation)):
-            expect(self.deferred[0], False, self.deferred[1])
+            with evidence.continuing():
+                expect(self.deferred[0], False, self.deferred[1])
 
 
 def run(machine: Callable[[Any], ConformanceMachine], adapter, *, examples: float = 1.0, steps: float = 1.0) -> None:
@@ -83,8 +123,6 @@ def run(machine: Callable[[Any], ConformanceMachine], adapter, *, examples: floa
         stateful_step_count=max(2, round(active.stateful_step_count * steps)),
     )
     factory = lambda: machine(adapter)  # noqa: E731
-    # Hypothesis keys a machine's saved examples by the factory's source,
-    # the same line for every machine here; the machine's name tells them
-    # apart, so one machine never replays (and drops) another's failures.
-    factory._hypothesis_internal_add_digest = f"{machine.__module__}.{machine.__qualname__}".encode()
+    # One machine never replays (and drops) another's saved failures.
+    hypothesis_hooks.key_machine(factory, f"{machine.__module__}.{machine.__qualname__}")
     run_state_machine_as_test(factory, settings=scaled)

@@ -10,11 +10,15 @@ Which item a ``get`` may return depends on the consistency level: under
 ``eventual`` only each producer's order is promised, so any producer's
 oldest held item is acceptable; under ``exact`` puts are totally ordered and
 only the globally oldest item is.
+
+After a tolerated deviation in which accepted items did not show up, the
+machine may *abandon* them: they leave the model's order for a limbo from
+which they may still come out, late and in any order, or never.
 """
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Deque, Dict, Hashable, List, Optional, Tuple
+from typing import Deque, Dict, Hashable, List, Optional, Set, Tuple
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class QueueModel:
     _order: int = 0
     #: Payload sizes of every item each producer put, in order.
     _put_sizes: Dict[Hashable, List[int]] = field(default_factory=dict)
+    #: Abandoned items: accepted, never shown in time, and maybe still to come.
+    limbo: Set[Item] = field(default_factory=set)
 
     @property
     def held(self) -> int:
@@ -80,11 +86,20 @@ class QueueModel:
         return [item for _, item in sorted(heads, key=lambda entry: entry[0])]
 
     def take(self, item: Item) -> bool:
-        """Remove ``item`` if a get may return it now; False if it may not."""
+        """Remove ``item`` if a get may return it now (an abandoned one may come at any time); False if it may not."""
+        if item in self.limbo:
+            self.limbo.discard(item)
+            return True
         if item not in self.acceptable():
             return False
         self._by_producer[item.producer].popleft()
         return True
+
+    def abandon(self) -> None:
+        """Move every held item to the limbo: no get has to return them any more, but one may."""
+        for entries in self._by_producer.values():
+            self.limbo.update(item for _, item in entries)
+            entries.clear()
 
     def discard(self, item: Item) -> None:
         """Remove ``item`` wherever it is held (to resynchronise after a violation)."""

@@ -44,6 +44,23 @@ class Item:
         return f"Item(#{self.serial}, {len(self.payload)}B)"
 
 
+class AnyLock:
+    """What the model holds for an unpicklable lock a put took after all: any lock that comes out matches it."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AnyLock) or (callable(getattr(other, "acquire", None)) and callable(getattr(other, "release", None)))
+
+    def __hash__(self) -> int:
+        return 0
+
+    @property
+    def wire_size(self) -> int:
+        return WIRE_OVERHEAD
+
+    def __repr__(self) -> str:
+        return "AnyLock()"
+
+
 class SimpleQueueModel:
     """The items a conforming SimpleQueue holds, oldest first."""
 
@@ -72,7 +89,7 @@ class SimpleQueueModel:
     def explain(self, got: object) -> str:
         """How ``got`` differs from the item a get must return now, for a failure message."""
         expected = self.oldest
-        if isinstance(got, Item) and expected is not None and got.serial == expected.serial:
+        if isinstance(got, Item) and isinstance(expected, Item) and got.serial == expected.serial:
             return f"got {got!r} with a payload that differs from the one put; expected {expected!r}"
         held = list(self.items)
         if got in held:
@@ -82,4 +99,4 @@ class SimpleQueueModel:
     def is_corruption(self, got: object) -> bool:
         """Whether ``got`` is the expected item with a damaged payload (not an ordering fault)."""
         expected = self.oldest
-        return isinstance(got, Item) and expected is not None and got.serial == expected.serial and got != expected
+        return isinstance(got, Item) and isinstance(expected, Item) and got.serial == expected.serial and got != expected

@@ -39,10 +39,10 @@ from typing import Dict, List, Tuple
 
 from hypothesis import strategies as st
 
-from conformance.harness.workers import ENDS, Op
+from conformance.adapter import Mode
+from conformance.harness.operations import ENDS, Action, Op
+from conformance.primitives import Feature, Primitive
 from conformance.scenarios.strategies import LARGE, PAGE, TINY, WAIT_TIMEOUT, Scenario
-
-DUPLEX, SIMPLEX = "duplex_pipe", "simplex_pipe"
 #: Bytes the light direction may carry in all: well inside any pipe or socket buffer.
 LIGHT_BUDGET = 32 * 1024
 #: ``poll`` timeouts: ``None`` is ``poll()`` (returns at once), then a short wait.
@@ -61,9 +61,16 @@ def _sends(end: str, duplex: bool) -> bool:
 
 
 @st.composite
-def pipe_scenarios(draw, max_ops: int = 5):
-    """Pipe scenarios (see the module docstring); ``kind`` is :data:`DUPLEX` or :data:`SIMPLEX`."""
-    duplex = draw(st.booleans(), label="duplex")
+def pipe_scenarios(draw, adapter, max_ops: int = 5):
+    """Pipe scenarios for ``adapter`` (see the module docstring).
+
+    Where its workers are threads or tasks, an end is one shared object: no
+    worker closes the end it does not use, there is no holder, and the end
+    of the stream is one close.
+    """
+    processes = adapter.mode is Mode.PROCESSES
+    polls = adapter.has(Feature.PIPE_POLL)
+    duplex = draw(st.booleans(), label="duplex") if adapter.has(Feature.PIPE_SIMPLEX) else True
     senders = [end for end in ENDS if _sends(end, duplex)]
     heavy = draw(st.sampled_from((None,) + tuple(senders)), label="heavy direction (sending end)")
     if duplex:
@@ -74,12 +81,12 @@ def pipe_scenarios(draw, max_ops: int = 5):
         probed = "a" if ending == "eof" else "b"
     closed = _other(probed)
     broken_after_eof = duplex and draw(st.booleans(), label="send after end of file")
-    holder = draw(st.booleans(), label="holder")
+    holder = processes and draw(st.booleans(), label="holder")
     payloads = draw(st.sampled_from(("tiny", "mixed")), label="payloads")
 
     bodies: Dict[str, List[str]] = {}
     for end in ENDS:
-        names = (("send",) if _sends(end, duplex) else ()) + (("recv", "poll") if end == "a" or duplex else ())
+        names = (("send",) if _sends(end, duplex) else ()) + ((("recv", "poll") if polls else ("recv",)) if end == "a" or duplex else ())
         bodies[end] = draw(st.lists(st.sampled_from(names), max_size=max_ops), label=f"{end} body")
     # A body recv is kept while the other end surely sends that many before its own first recv.
     sure = {end: _sends_before_first_recv(bodies[end]) for end in ENDS}
@@ -96,48 +103,49 @@ def pipe_scenarios(draw, max_ops: int = 5):
                 if heavy != end:
                     size = size if size <= light_left[end] else TINY
                     light_left[end] -= size
-                ops.append(Op("send", (worker, sent), size, end=end))
+                ops.append(Op(Action.SEND, (worker, sent), size, end=end))
             elif name == "recv" and got < sure[_other(end)]:
                 got += 1
-                ops.append(Op("recv", end=end))
-            else:
-                ops.append(Op("poll", timeout=draw(st.sampled_from(POLL_TIMEOUTS)), end=end))
+                ops.append(Op(Action.RECV, end=end))
+            elif polls:
+                ops.append(Op(Action.POLL, timeout=draw(st.sampled_from(POLL_TIMEOUTS)), end=end))
         return ops, got
 
     scripts: Dict[str, List[Op]] = {}
     received: Dict[str, int] = {}
     for end in ENDS:
         body, got = concrete(end)
-        scripts[end] = [Op("close", end=_other(end))] + body
+        # A process closes its copy of the end it does not use; threads share that end with its user.
+        scripts[end] = ([Op(Action.CLOSE, end=_other(end))] if processes else []) + body
         received[end] = got
     for end in ENDS:
-        incoming = sum(op.name == "send" for op in scripts[_other(end)])
-        scripts[end] += [Op("recv", end=end)] * (incoming - received[end])
+        incoming = sum(op.name is Action.SEND for op in scripts[_other(end)])
+        scripts[end] += [Op(Action.RECV, end=end)] * (incoming - received[end])
 
     signals = 0
 
     def signal() -> Op:
         nonlocal signals
         signals += 1
-        return Op("signal", key=signals - 1)
+        return Op(Action.SIGNAL, key=signals - 1)
 
-    scripts[closed].append(Op("close", end=closed))
+    scripts[closed].append(Op(Action.CLOSE, end=closed))
     if holder:
         scripts[closed].append(signal())
-        holder_script = [Op("close", end=probed), Op("wait", key=0, timeout=WAIT_TIMEOUT), Op("close", end=closed)]
+        holder_script = [Op(Action.CLOSE, end=probed), Op(Action.WAIT, key=0, timeout=WAIT_TIMEOUT), Op(Action.CLOSE, end=closed)]
     if ending == "eof":
-        scripts[probed].append(Op("expect_eof", end=probed))
+        scripts[probed].append(Op(Action.EXPECT_EOF, end=probed))
         if broken_after_eof:
-            scripts[probed].append(Op("expect_broken", (ACTIVE[probed], 0), TINY, end=probed))
+            scripts[probed].append(Op(Action.EXPECT_BROKEN, (ACTIVE[probed], 0), TINY, end=probed))
     else:
         last_closer = holder_script if holder else scripts[closed]
         last_closer.append(signal())
-        scripts[probed] += [Op("wait", key=signals - 1, timeout=WAIT_TIMEOUT),
-                            Op("expect_broken", (ACTIVE[probed], 0), TINY, end=probed)]
+        scripts[probed] += [Op(Action.WAIT, key=signals - 1, timeout=WAIT_TIMEOUT),
+                            Op(Action.EXPECT_BROKEN, (ACTIVE[probed], 0), TINY, end=probed)]
     workers = [tuple(scripts["a"]), tuple(scripts["b"])] + ([tuple(holder_script)] if holder else [])
     seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in workers)
-    return Scenario(DUPLEX if duplex else SIMPLEX, None, (), tuple(workers), seeds, signals,
-                    worker_names=(ACTIVE["a"], ACTIVE["b"]) + ((HOLDER,) if holder else ()))
+    return Scenario(Primitive.PIPE, None, (), tuple(workers), seeds, signals,
+                    worker_names=(ACTIVE["a"], ACTIVE["b"]) + ((HOLDER,) if holder else ()), duplex=duplex)
 
 
 def _sends_before_first_recv(body: List[str]) -> int:

@@ -34,8 +34,9 @@ from typing import List, Optional, Tuple
 
 from hypothesis import strategies as st
 
-from conformance.adapter import Capability
-from conformance.harness.workers import Op
+from conformance.adapter import Mode
+from conformance.harness.operations import Action, Op
+from conformance.primitives import Feature, Primitive, QueueCall, Wait, calls
 
 #: Payload sizes: tiny; just over PIPE_BUF (4096, the atomic-write limit)
 #: and two pages; over the 64 KiB pipe buffer.
@@ -72,7 +73,7 @@ MAIN = "main"
 class Scenario:
     """What one example runs: the primitive, its capacity, the prefix and the worker scripts."""
 
-    kind: str
+    primitive: Primitive
     maxsize: Optional[int]
     prefix: Tuple[Op, ...]
     workers: Tuple[Tuple[Op, ...], ...]
@@ -80,6 +81,8 @@ class Scenario:
     signals: int = 0
     #: The workers' names when not ``w1``, ``w2``, ... (pipe scenarios name them after their end).
     worker_names: Tuple[str, ...] = ()
+    #: For a pipe: whether it is duplex.
+    duplex: bool = True
 
     @property
     def names(self) -> Tuple[str, ...]:
@@ -95,13 +98,13 @@ class Scenario:
 
     def cancelled(self) -> Tuple[str, ...]:
         """Workers that call cancel_join_thread(): their items may be lost (CONC-CANCEL-1)."""
-        return tuple(n for n, s in zip(self.names, self.workers) if any(op.name == "cancel" for op in s))
+        return tuple(n for n, s in zip(self.names, self.workers) if any(op.name is Action.CANCEL for op in s))
 
     def __str__(self) -> str:
-        if self.kind.endswith("pipe"):
-            shape = self.kind.replace("_", " ")
+        if self.primitive is Primitive.PIPE:
+            shape = "duplex pipe" if self.duplex else "simplex pipe"
         else:
-            shape = f"{self.kind}({'unbounded' if self.maxsize is None else f'maxsize={self.maxsize}'})"
+            shape = f"{self.primitive}({'unbounded' if self.maxsize is None else f'maxsize={self.maxsize}'})"
         lines = [f"{shape}: {self.processes} processes, {self.operations} operations"]
         if self.prefix:
             lines.append(f"  {MAIN} (prefix): " + "; ".join(map(str, self.prefix)))
@@ -116,30 +119,40 @@ _CONSUME = ("get", "get_nowait")
 _QUERY = ("qsize", "empty", "full")
 
 
-def _queries(adapter, kind: str) -> Tuple[str, ...]:
-    if kind == "simple_queue":
+def _queries(adapter, primitive: Primitive) -> Tuple[str, ...]:
+    if primitive is Primitive.SIMPLE_QUEUE:
         return ("empty",)
-    return tuple(q for q in _QUERY if q != "qsize" or adapter.has(Capability.QSIZE))
+    offered = {"qsize": Feature.QUEUE_QSIZE, "empty": Feature.QUEUE_EMPTY_FULL, "full": Feature.QUEUE_EMPTY_FULL}
+    return tuple(q for q in _QUERY if adapter.has(offered[q]))
 
 
 @st.composite
-def _abstract_script(draw, role: str, queries: Tuple[str, ...], max_ops: int) -> List[str]:
+def _abstract_script(draw, role: str, queries: Tuple[str, ...], max_ops: int, produce, consume) -> List[str]:
     names = {
-        "producer": _PRODUCE + queries[:1],
-        "consumer": _CONSUME + queries,
-        "mixed": _PRODUCE + _CONSUME + queries,
+        "producer": produce + queries[:1],
+        "consumer": consume + queries,
+        "mixed": produce + consume + queries,
     }[role]
     # Weighted toward the role's main operation, which sorts first and shrinks to it.
     return draw(st.lists(st.sampled_from(names), min_size=1, max_size=max_ops))
 
 
 @st.composite
-def scenarios(draw, adapter, kind: str = "queue", max_workers: int = 4, max_ops: int = 4, max_prefix: int = 3):
-    """Scenarios for ``adapter``'s ``kind`` ("queue" or "simple_queue")."""
-    simple = kind == "simple_queue"
-    timed = adapter.has(Capability.TIMEOUTS) and not simple
-    closable = adapter.has(Capability.CLOSE) and not simple
-    maxsize = None if simple else draw(st.sampled_from((None, 1, 2, 3)), label="maxsize")
+def scenarios(draw, adapter, primitive: Primitive = Primitive.QUEUE, max_workers: int = 4, max_ops: int = 4, max_prefix: int = 3):
+    """Scenarios for ``adapter``'s ``primitive`` (a Queue or a SimpleQueue), in the forms of ``put`` and ``get`` it
+    offers."""
+    simple = primitive is Primitive.SIMPLE_QUEUE
+    timed_put = None if simple else (calls(adapter, QueueCall.PUT_BLOCK_TIMEOUT, QueueCall.PUT_TIMEOUT, QueueCall.PUT_NOWAIT) or (None,))[0]
+    timed_get = None if simple else calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET_NOWAIT, QueueCall.GET)[0]
+    nowait = not simple and adapter.has(Feature.QUEUE_NOWAIT)
+    produce = ("put", "put_nowait") if nowait else ("put",)
+    consume = ("get", "get_nowait") if nowait or simple else ("get",)
+    # Only a process's close() and join_thread() are its own: threads share the one queue.
+    processes = not simple and adapter.mode is Mode.PROCESSES
+    endings = ("exit",) + (("flush",) if processes and adapter.has(Feature.QUEUE_CLOSE) and adapter.has(Feature.QUEUE_FEEDER) else ()) \
+        + (("cancel",) if processes and adapter.has(Feature.QUEUE_FEEDER) else ())
+    bounded = (1, 2, 3) if timed_put is not None else ()
+    maxsize = None if simple else draw(st.sampled_from((None,) + bounded), label="maxsize")
     # SimpleQueue puts write synchronously, so writers meet only inside a frame
     # larger than PIPE_BUF that waits for room: half the scenarios are producers
     # of such frames racing to fill the pipe of one consumer that gets every item.
@@ -153,21 +166,21 @@ def scenarios(draw, adapter, kind: str = "queue", max_workers: int = 4, max_ops:
     sizes = {"tiny": sizes[:1], "largest": sizes[-1:], "mixed": sizes}[payloads]
     # Swarm-style too: half the scenarios make no queries, so their consumers
     # only get, and several consumers reading at once is common.
-    queries = _queries(adapter, kind) if draw(st.booleans(), label="queries") else ()
+    queries = _queries(adapter, primitive) if draw(st.booleans(), label="queries") else ()
     count = draw(st.integers(2, max_workers), label="workers")
     if contended:
         count = max(count, 3)
         roles = ["consumer"] + ["producer"] * (count - 1)
     else:
         roles = [draw(st.sampled_from(("producer", "consumer", "mixed"))) for _ in range(count)]
-    prefix_names = draw(st.lists(st.sampled_from(("put", "put_nowait", "get_nowait") + queries[:1]), max_size=max_prefix))
-    scripts = [draw(_abstract_script(role, queries, max_ops)) for role in roles]
+    prefix_names = draw(st.lists(st.sampled_from(produce + consume[1:] + queries[:1]), max_size=max_prefix))
+    scripts = [draw(_abstract_script(role, queries, max_ops, produce, consume)) for role in roles]
     if contended:
         scripts[0] = ["get"] * sum(name in _PRODUCE for script in scripts[1:] for name in script)
     tails = [[] for _ in range(count)]
     for i, role in enumerate(roles):
-        if closable and role != "consumer":
-            ending = draw(st.sampled_from(("exit", "flush", "cancel")))
+        if len(endings) > 1 and role != "consumer":
+            ending = draw(st.sampled_from(endings))
             if ending != "exit":
                 tails[i].append(ending)
     waits = {}
@@ -183,27 +196,27 @@ def scenarios(draw, adapter, kind: str = "queue", max_workers: int = 4, max_ops:
         ops = []
         for name in names:
             if isinstance(name, tuple):
-                ops.append(Op(name[0], key=name[1]))
+                ops.append(Op(Action(name[0]), key=name[1]))
             elif name in _PRODUCE:
                 counter[0] += 1
                 size = draw(st.sampled_from(sizes)) if len(sizes) > 1 else sizes[0]
+                key = (process, counter[0])
                 if name == "put" and maxsize is not None:
-                    # A bounded blocking put must be timed, or it could wait forever.
-                    if not timed:
-                        name = "put_nowait"
-                    else:
-                        ops.append(Op("put", (process, counter[0]), size, draw(st.sampled_from(PUT_TIMEOUTS))))
-                        continue
-                ops.append(Op(name, key=(process, counter[0]), size=size))
+                    # A bounded blocking put must be timed (or not block), or it could wait forever.
+                    timeout = draw(st.sampled_from(PUT_TIMEOUTS)) if timed_put.wait is Wait.TIMEOUT else None
+                    ops.append(Op(Action(timed_put.method), key, size, timeout, form=timed_put))
+                    continue
+                ops.append(Op(Action(name), key=key, size=size))
             elif name in _CONSUME:
                 if simple:
-                    ops.append(Op("get"))
-                elif name == "get" and timed:
-                    ops.append(Op("get", timeout=draw(st.sampled_from(GET_TIMEOUTS))))
+                    ops.append(Op(Action.GET))
+                elif name == "get":
+                    timeout = draw(st.sampled_from(GET_TIMEOUTS)) if timed_get.wait is Wait.TIMEOUT else None
+                    ops.append(Op(Action(timed_get.method), timeout=timeout, form=timed_get))
                 else:
-                    ops.append(Op("get_nowait"))
+                    ops.append(Op(Action.GET_NOWAIT))
             else:
-                ops.append(Op(name))
+                ops.append(Op(Action(name)))
         return ops
 
     prefix = concrete(MAIN, prefix_names, [0])
@@ -216,19 +229,19 @@ def scenarios(draw, adapter, kind: str = "queue", max_workers: int = 4, max_ops:
         if "cancel" in tails[i] and producers_besides:
             # A process that exits after cancel_join_thread() may die while its feeder
             # holds the queue's write lock, and then every other producer's feeder waits
-            # for it forever (spec-digest K2): only a sole producer may cancel.
-            body = [op for op in body if op.name != "cancel"]
+            # for it forever: only a sole producer may cancel.
+            body = [op for op in body if op.name is not Action.CANCEL]
         if "cancel" in tails[i]:
             # Exiting after cancel_join_thread() can cut the feeder's write short; a frame
-            # larger than PIPE_BUF would then be torn and hang every later get (spec-digest
-            # K2, QUEUE-KILL-1).  Writes up to PIPE_BUF are atomic: a tiny item arrives whole or not at all.
-            body = [op._replace(size=TINY) if op.name.startswith("put") else op for op in body]
+            # larger than PIPE_BUF would then be torn and hang every later get
+            # (QUEUE-KILL-1).  Writes up to PIPE_BUF are atomic: a tiny item arrives whole or not at all.
+            body = [op._replace(size=TINY) if op.name.puts else op for op in body]
         if i in waits:
-            body.insert(0, Op("wait", key=waits[i], timeout=WAIT_TIMEOUT))
+            body.insert(0, Op(Action.WAIT, key=waits[i], timeout=WAIT_TIMEOUT))
         workers.append(body)
     if simple:
         prefix, workers = _fit_simple_queue(prefix, workers)
-    return Scenario(kind, maxsize, tuple(prefix), tuple(map(tuple, workers)), seeds, len(waits))
+    return Scenario(primitive, maxsize, tuple(prefix), tuple(map(tuple, workers)), seeds, len(waits))
 
 
 def _fit_simple_queue(prefix: List[Op], workers: List[List[Op]]):
@@ -252,27 +265,27 @@ def _fit_simple_queue(prefix: List[Op], workers: List[List[Op]]):
     """
     held, fitted_prefix = 0, []
     for op in prefix:
-        if op.name.startswith("put"):
-            op, held = Op("put", key=op.key, size=op.size), held + 1
-        elif op.name.startswith("get"):
-            op, held = (Op("get"), held - 1) if held else (Op("empty"), held)
+        if op.name.puts:
+            op, held = Op(Action.PUT, key=op.key, size=op.size), held + 1
+        elif op.name.gets:
+            op, held = (Op(Action.GET), held - 1) if held else (Op(Action.EMPTY), held)
         fitted_prefix.append(op)
     for ops in workers:
         for op in ops:
-            if op.name.startswith("get"):
+            if op.name.gets:
                 break
-            held += op.name.startswith("put")
+            held += op.name.puts
     fitted_workers = []
     for ops in workers:
         out = []
         for op in ops:
-            if op.name.startswith("put"):
-                op = Op("put", key=op.key, size=op.size)
-            elif op.name.startswith("get"):
-                op, held = (Op("get"), held - 1) if held else (Op("empty"), held)
+            if op.name.puts:
+                op = Op(Action.PUT, key=op.key, size=op.size)
+            elif op.name.gets:
+                op, held = (Op(Action.GET), held - 1) if held else (Op(Action.EMPTY), held)
             out.append(op)
         fitted_workers.append(out)
-    readers = sum(op.name == "get" for ops in fitted_workers if all(op.name in ("get", "empty") for op in ops) for op in ops)
+    readers = sum(op.name is Action.GET for ops in fitted_workers if all(op.name in (Action.GET, Action.EMPTY) for op in ops) for op in ops)
     _shrink_payloads([fitted_prefix], 0)
     _shrink_payloads([fitted_prefix] + fitted_workers, readers)
     return fitted_prefix, fitted_workers
@@ -285,7 +298,7 @@ def _pages(size: int) -> int:
 
 def _shrink_payloads(scripts: List[List[Op]], readers: int) -> None:
     """Make the last-drawn puts of ``scripts`` smaller until the frames ``readers`` gets leave fit the pipe."""
-    puts = [(i, k) for i, ops in enumerate(scripts) for k, op in enumerate(ops) if op.name == "put"]
+    puts = [(i, k) for i, ops in enumerate(scripts) for k, op in enumerate(ops) if op.name is Action.PUT]
 
     def unread() -> int:
         pages = sorted(_pages(scripts[i][k].size) for i, k in puts)

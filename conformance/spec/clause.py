@@ -10,7 +10,10 @@ import enum
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
+
+from conformance.adapter import Consistency, Mode, Trait
+from conformance.primitives import Feature, Primitive
 
 CLAUSE_ID = re.compile(r"^[A-Z]+(?:-[A-Z]+)*-\d+$")
 
@@ -32,15 +35,22 @@ class Strength(enum.Enum):
 
 Version = Tuple[int, int]
 
+#: What a clause can need of an adapter: a primitive it offers, a feature of
+#: its API, a way of running workers, or a variant of the contract.
+Requirement = Union[Primitive, Feature, Mode, Trait]
+
 
 @dataclass(frozen=True)
 class Clause:
     """One numbered, citable promise.
 
     ``since``/``until`` bound the Python versions the clause holds for
-    (``until`` is exclusive).  ``needs`` names the adapter capabilities a
-    check of this clause requires.  ``untestable`` is set, with the reason,
-    for clauses the suite records but cannot check.
+    (``until`` is exclusive).  ``needs`` lists what an adapter must offer
+    for the clause to apply to it, ``level`` the one consistency level the
+    clause is about (None: any), ``excludes`` the contract variants it is
+    not part of; :mod:`conformance.applicability` reads them, and nothing
+    else decides whether a clause applies.  ``untestable`` is set, with the
+    reason, for clauses the suite records but cannot check.
     """
 
     id: str
@@ -49,13 +59,18 @@ class Clause:
     strength: Strength
     since: Version = (3, 8)
     until: Optional[Version] = None
-    needs: Tuple[str, ...] = ()
+    needs: Tuple[Requirement, ...] = ()
+    level: Optional[Consistency] = None
+    excludes: Tuple[Trait, ...] = ()
     untestable: Optional[str] = None
     section: str = field(default="", compare=False)
 
     def __post_init__(self):
         if not CLAUSE_ID.match(self.id):
             raise ValueError(f"clause id {self.id!r} is not of the form WORD-WORD-<number>")
+        wrong = [n for n in self.needs if not isinstance(n, (Primitive, Feature, Mode, Trait))]
+        if wrong:
+            raise ValueError(f"clause {self.id} needs {wrong!r}: use Primitive, Feature, Mode or Trait members")
 
     def holds_for(self, version: Version = sys.version_info[:2]) -> bool:
         """Whether the clause applies to the given Python version."""

@@ -10,6 +10,8 @@ histories.  ``Dmp`` is the multiprocessing documentation, section "Pipes and
 Queues" unless another section is named.
 """
 
+from conformance.adapter import Consistency, Mode
+from conformance.primitives import Feature, Primitive
 from conformance.spec.clause import Clause, Strength
 
 REQ, IMPL, UNREL = Strength.REQUIRED, Strength.IMPLEMENTATION_DEFINED, Strength.UNRELIABLE
@@ -26,7 +28,6 @@ CLAUSES = (
         "Dmp 'Pipes and Queues': 'Queues are thread and process safe'; 'multi-producer, multi-consumer FIFO "
         "queues' (3.8-3.14)",
         REQ,
-        needs=("inheritance",),
     ),
     Clause(
         "CONC-CONSUMERS-1",
@@ -35,7 +36,6 @@ CLAUSES = (
         "Dmp 'Pipes and Queues': 'multi-producer, multi-consumer FIFO queues', 'Queues are thread and process "
         "safe' (3.8-3.14); CPython 3.11 queues.py Queue.get (reads under _rlock)",
         REQ,
-        needs=("inheritance",),
     ),
     Clause(
         "CONC-ORDER-1",
@@ -44,7 +44,6 @@ CLAUSES = (
         "Dmp note: 'objects enqueued by the same process will always be in the expected order with respect "
         "to each other'; a FIFO queue's gets are ordered by when they take effect (3.8-3.14)",
         REQ,
-        needs=("inheritance",),
     ),
     Clause(
         "CONC-COUNT-1",
@@ -56,7 +55,6 @@ CLAUSES = (
         "before returning, so qsize() (sem_getvalue) and full() count accepted items exactly (spec-digest "
         "§9.3 Q12); Dmp calls both 'not reliable', which bounds the answer, it does not free it",
         IMPL,
-        needs=("queue", "inheritance"),
     ),
     Clause(
         "CONC-EMPTY-1",
@@ -68,7 +66,8 @@ CLAUSES = (
         "use queues'; CPython 3.11 queues.py Queue.get (_rlock.acquire(False) raises Empty, spec-digest §9.2 "
         "Q9, gh-87302)",
         IMPL,
-        needs=("queue", "inheritance"),
+        needs=(Primitive.QUEUE,),
+        level=Consistency.EVENTUAL,
     ),
     Clause(
         "CONC-LEVEL-1",
@@ -78,7 +77,8 @@ CLAUSES = (
         "spec-digest §12 SQ1 and §13 MQ4 (synchronous writes, round trips); anchors-concurrency §7.1 level L; "
         "the adapter's declared consistency",
         IMPL,
-        needs=("inheritance",),
+        needs=(Primitive.QUEUE,),
+        level=Consistency.EXACT,
     ),
     Clause(
         "CONC-CANCEL-1",
@@ -86,7 +86,7 @@ CLAUSES = (
         "arrive once, intact and in that producer's order.",
         "Dmp Queue.cancel_join_thread: 'is likely to cause enqueued data to be lost' (3.8-3.14)",
         REQ,
-        needs=("queue", "close", "inheritance"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_FEEDER, Mode.PROCESSES),
     ),
     Clause(
         "CONC-HYGIENE-1",
@@ -95,7 +95,6 @@ CLAUSES = (
         "Dmp 'Programming guidelines': 'Joining zombie processes', 'Explicitly pass resources to child "
         "processes'; Queue.close ('release internal resources', 3.14 wording)",
         REQ,
-        needs=("inheritance",),
     ),
     Clause(
         "CONC-PIPE-1",
@@ -107,7 +106,7 @@ CLAUSES = (
         "Dmp 'Exchanging objects between processes', Pipes: 'there is no risk of corruption from processes "
         "using different ends of the pipe at the same time' (3.8-3.14)",
         REQ,
-        needs=("pipe", "inheritance"),
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "CONC-PIPE-2",
@@ -118,7 +117,7 @@ CLAUSES = (
         "closed' (an end still open in some process is not closed; POSIX read(2) returns end of file once "
         "every descriptor of the write end is closed) (3.8-3.14)",
         REQ,
-        needs=("pipe", "inheritance"),
+        needs=(Primitive.PIPE, Mode.PROCESSES),
     ),
     Clause(
         "CONC-PIPE-3",
@@ -127,6 +126,6 @@ CLAUSES = (
         "CPython 3.11 connection.py Connection._send (EPIPE from write once no reader is left, SIGPIPE "
         "ignored); POSIX write(2); observed 3.8-3.13 on Linux; the docs are silent (PIPE-EOF-4)",
         IMPL,
-        needs=("pipe", "inheritance"),
+        needs=(Primitive.PIPE, Mode.PROCESSES),
     ),
 )

@@ -4,6 +4,8 @@ Map: spec-digest §11.  Every Queue clause holds for JoinableQueue too; the
 queue machine runs against both.
 """
 
+from conformance.adapter import Consistency, Trait
+from conformance.primitives import Feature, Primitive
 from conformance.spec.clause import Clause, Strength
 
 REQ, IMPL = Strength.REQUIRED, Strength.IMPLEMENTATION_DEFINED
@@ -12,12 +14,21 @@ TITLE = "JoinableQueue"
 
 CLAUSES = (
     Clause(
+        "JQ-API-1",
+        "A JoinableQueue offers every method of Queue, and task_done() and join().",
+        "Dmp 'Pipes and Queues', class multiprocessing.JoinableQueue: 'JoinableQueue, a Queue subclass, is a "
+        "queue which additionally has task_done() and join() methods' (3.8-3.14)",
+        REQ,
+        needs=(Primitive.JOINABLE_QUEUE,),
+        excludes=(Trait.PROXY,),
+    ),
+    Clause(
         "JQ-QUEUE-1",
         "A JoinableQueue is a Queue: every Queue clause holds for it.",
         "Dmp 'JoinableQueue, a Queue subclass, is a queue which additionally has task_done() and join() "
         "methods' (3.8-3.14)",
         REQ,
-        needs=("joinable_queue",),
+        needs=(Primitive.JOINABLE_QUEUE,),
     ),
     Clause(
         "JQ-TASKDONE-1",
@@ -26,7 +37,7 @@ CLAUSES = (
         "of unfinished tasks goes up whenever an item is added to the queue. The count goes down whenever a "
         "consumer calls task_done()' (3.8-3.14)",
         REQ,
-        needs=("joinable_queue", "task_done"),
+        needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
     ),
     Clause(
         "JQ-TASKDONE-2",
@@ -34,7 +45,7 @@ CLAUSES = (
         "Dmp JoinableQueue.task_done: 'Raises a ValueError if called more times than there were items placed "
         "in the queue' (3.8-3.14)",
         REQ,
-        needs=("joinable_queue", "task_done"),
+        needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
     ),
     Clause(
         "JQ-TASKDONE-3",
@@ -42,7 +53,7 @@ CLAUSES = (
         "CPython 3.11 queues.py JoinableQueue.task_done (checks the unfinished-tasks semaphore); observed "
         "3.8-3.13",
         IMPL,
-        needs=("joinable_queue", "task_done"),
+        needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
     ),
     Clause(
         "JQ-JOIN-1",
@@ -50,7 +61,7 @@ CLAUSES = (
         "Dmp JoinableQueue.join: 'Block until all items in the queue have been gotten and processed' "
         "(3.8-3.14)",
         REQ,
-        needs=("joinable_queue", "task_done"),
+        needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
     ),
     Clause(
         "JQ-JOIN-2",
@@ -59,7 +70,7 @@ CLAUSES = (
         "Dmp JoinableQueue.join: 'When the count of unfinished tasks drops to zero, join() unblocks' "
         "(3.8-3.14)",
         REQ,
-        needs=("joinable_queue", "task_done", "inheritance"),
+        needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
     ),
     Clause(
         "JQ-CLOSE-1",
@@ -67,7 +78,7 @@ CLAUSES = (
         "CPython 3.11 queues.py (the accounting lives in a semaphore and a condition, not the pipe); "
         "observed 3.8-3.13",
         IMPL,
-        needs=("joinable_queue", "task_done", "close"),
+        needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS, Feature.QUEUE_CLOSE),
     ),
     Clause(
         "JQ-FEEDER-1",
@@ -76,7 +87,8 @@ CLAUSES = (
         "CPython 3.11 queues.py (put increments the count before pickling); observed 3.8-3.13 "
         "(spec-digest §9.5 Q19)",
         IMPL,
-        needs=("joinable_queue", "task_done"),
+        needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
+        level=Consistency.EVENTUAL,
         untestable="a hazard, not a promise: checking it would require an implementation to hang",
     ),
 )

@@ -6,6 +6,8 @@ close, and queue.Queue's own argument rules apply.  These clauses apply to
 adapters with the ``proxy`` capability.
 """
 
+from conformance.adapter import Mode, Trait
+from conformance.primitives import Feature, Primitive
 from conformance.spec.clause import Clause, Strength
 
 REQ, IMPL = Strength.REQUIRED, Strength.IMPLEMENTATION_DEFINED
@@ -20,7 +22,7 @@ CLAUSES = (
         "Dmp 'Managers' SyncManager.Queue: 'Create a shared queue.Queue object and return a proxy for it'; "
         "Dq 'If maxsize is less than or equal to zero, the queue size is infinite' (3.8-3.14)",
         REQ,
-        needs=("queue", "proxy"),
+        needs=(Primitive.QUEUE, Trait.PROXY),
     ),
     Clause(
         "MGR-EXCEPTION-1",
@@ -29,7 +31,7 @@ CLAUSES = (
         "Dmp 'Proxy Objects' _callmethod: 'If an exception is raised by the call, then is re-raised by "
         "_callmethod' (3.8-3.14)",
         REQ,
-        needs=("queue", "proxy"),
+        needs=(Primitive.QUEUE, Trait.PROXY),
     ),
     Clause(
         "MGR-TIMEOUT-1",
@@ -37,7 +39,7 @@ CLAUSES = (
         "CPython 3.11 queue.py Queue.put/get ('timeout' must be a non-negative number); observed 3.8-3.13 "
         "on the proxy",
         IMPL,
-        needs=("queue", "proxy", "timeouts"),
+        needs=(Primitive.QUEUE, Trait.PROXY, Feature.QUEUE_BLOCK),
     ),
     Clause(
         "MGR-TASKDONE-1",
@@ -45,7 +47,7 @@ CLAUSES = (
         "CPython 3.11 managers.py (JoinableQueue is registered as queue.Queue; AutoProxy exposes its public "
         "methods); observed 3.8-3.13",
         IMPL,
-        needs=("queue", "proxy", "task_done"),
+        needs=(Primitive.QUEUE, Trait.PROXY),
     ),
     Clause(
         "MGR-NOCLOSE-1",
@@ -54,7 +56,7 @@ CLAUSES = (
         "Dmp 'Joining processes that use queues': 'a queue created using a manager does not have this "
         "issue'; CPython 3.11 managers.py (no such methods on queue.Queue)",
         IMPL,
-        needs=("queue", "proxy", "inheritance"),
+        needs=(Primitive.QUEUE, Trait.PROXY, Mode.PROCESSES),
     ),
     Clause(
         "MGR-SHARE-1",
@@ -62,7 +64,7 @@ CLAUSES = (
         "Dmp 'Proxy Objects': 'Proxy objects are picklable so they can be passed between processes' "
         "(3.8-3.14)",
         REQ,
-        needs=("queue", "proxy", "inheritance"),
+        needs=(Primitive.QUEUE, Trait.PROXY, Mode.PROCESSES),
     ),
     Clause(
         "MGR-SHUTDOWN-1",
@@ -72,7 +74,7 @@ CLAUSES = (
         "observed 3.13",
         IMPL,
         since=(3, 13),
-        needs=("queue", "proxy"),
+        needs=(Primitive.QUEUE, Trait.PROXY),
     ),
     Clause(
         "MGR-THREADS-1",
@@ -80,7 +82,7 @@ CLAUSES = (
         "Dmp 'Programming guidelines': 'Do not use a proxy object from more than one thread unless you "
         "protect it with a lock' (3.8-3.14)",
         REQ,
-        needs=("queue", "proxy"),
+        needs=(Primitive.QUEUE, Trait.PROXY),
         untestable="a rule for callers, not a behaviour of the implementation",
     ),
 )

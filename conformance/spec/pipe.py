@@ -7,34 +7,40 @@ spec), and, for behaviour the docs leave open, CPython's
 sections 1 and 3-8).
 """
 
-from conformance.adapter import Capability
+from conformance.primitives import Feature, Primitive
 from conformance.spec.clause import Clause, Strength
 
 TITLE = "Pipe and Connection"
 
 REQUIRED = Strength.REQUIRED
 IMPL = Strength.IMPLEMENTATION_DEFINED
-#: Every clause here is about the adapter's pipe.
-NEEDS = (Capability.PIPE.value,)
 
 _CONNECTION = "Dmp 'Connection Objects' (3.8-3.13)"
 _PIPE = "Dmp 'Pipes and Queues', multiprocessing.Pipe (3.8-3.13)"
 
 CLAUSES = (
+    Clause(
+        "PIPE-API-1",
+        "Pipe([duplex]) returns two Connection objects, each offering send(), recv(), send_bytes(), "
+        "recv_bytes(), recv_bytes_into(), poll() and close().",
+        _PIPE + "; " + _CONNECTION + ": the methods of Connection objects",
+        REQUIRED,
+        needs=(Primitive.PIPE,),
+    ),
     # -- duplex and simplex -------------------------------------------------
     Clause(
         "PIPE-DUPLEX-1",
         "Pipe() called without arguments returns a duplex pair: each end can both send and receive.",
         _PIPE + ": 'If duplex is True (the default) then the pipe is bidirectional'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-DUPLEX-2",
         "In a duplex pipe (duplex=True) each end sends to, and receives from, the other end.",
         _PIPE,
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-DIRECTION-1",
@@ -44,7 +50,7 @@ CLAUSES = (
         _CONNECTION + ": send() sends 'to the other end of the connection'; recv() returns 'an object "
         "sent from the other end'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-FIFO-1",
@@ -53,7 +59,7 @@ CLAUSES = (
         _CONNECTION + ": connections 'can be thought of as message oriented connected sockets', "
         "an ordered, reliable channel; 'Pipes and Queues': the ends are 'connected by a pipe'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-SIMPLEX-1",
@@ -62,7 +68,7 @@ CLAUSES = (
         _PIPE + ": 'conn1 can only be used for receiving messages and conn2 can only be used for "
         "sending messages'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_SIMPLEX),
     ),
     Clause(
         "PIPE-SIMPLEX-2",
@@ -70,7 +76,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase._check_writable ('connection is read-only'); "
         "observed 3.8-3.13; the docs say only that the end 'can only be used for receiving'",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_SIMPLEX),
     ),
     Clause(
         "PIPE-SIMPLEX-3",
@@ -79,7 +85,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase._check_readable ('connection is write-only'); "
         "observed 3.8-3.13; the docs say only that the end 'can only be used for sending'",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_SIMPLEX),
     ),
     # -- objects ------------------------------------------------------------
     Clause(
@@ -88,7 +94,7 @@ CLAUSES = (
         _CONNECTION + ": send(obj) 'The object must be picklable'; recv() 'Return an object sent from "
         "the other end of the connection using send()'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-OBJECT-2",
@@ -97,7 +103,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase.send pickles before writing; observed 3.8-3.13; "
         "the docs say only 'The object must be picklable'",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     # -- byte messages ------------------------------------------------------
     Clause(
@@ -107,7 +113,7 @@ CLAUSES = (
         _CONNECTION + ": send_bytes sends 'as a complete message'; recv_bytes returns 'a complete "
         "message of byte data'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     Clause(
         "PIPE-BYTES-2",
@@ -116,7 +122,7 @@ CLAUSES = (
         _CONNECTION + ": send_bytes sends any bytes-like object 'as a complete message' "
         "(CPython test _TestPoll.test_empty_string)",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     Clause(
         "PIPE-BYTES-3",
@@ -125,7 +131,7 @@ CLAUSES = (
         "reads while the sender sends.",
         _CONNECTION + ": 'a complete message' with no size limit below the ~32 MiB note",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     Clause(
         "PIPE-BYTES-4",
@@ -134,7 +140,7 @@ CLAUSES = (
         _CONNECTION + ": 'If offset is given then data is read from that position in buffer. If size "
         "is given then that many bytes will be read from buffer'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     Clause(
         "PIPE-BYTES-5",
@@ -143,7 +149,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase.send_bytes; observed 3.8-3.13 "
         "(CPython test _TestConnection.test_sendbytes)",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     Clause(
         "PIPE-BYTES-6",
@@ -151,7 +157,7 @@ CLAUSES = (
         "send_bytes() raise ValueError.",
         _CONNECTION + ": send() and send_bytes() 'Very large pickles/buffers ... may raise a ValueError'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
         untestable="'may' permits both outcomes, so no observation can violate it; CPython on Linux "
         "sends 64 MiB without error (8-byte length header for large messages, bpo-17560, 3.8+)",
     ),
@@ -162,7 +168,7 @@ CLAUSES = (
         _CONNECTION + ": 'If maxlength is specified and the message is longer than maxlength then "
         "OSError is raised'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     Clause(
         "PIPE-MAXLEN-2",
@@ -171,7 +177,7 @@ CLAUSES = (
         _CONNECTION + ": 'the connection will no longer be readable'; what a read then does, and that "
         "a duplex end stays writable, is CPython 3.11 connection.py _bad_message_length; observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     Clause(
         "PIPE-MAXLEN-3",
@@ -179,14 +185,14 @@ CLAUSES = (
         "exactly maxlength bytes long.",
         _CONNECTION + ": the error is for a message 'longer than maxlength'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     Clause(
         "PIPE-MAXLEN-4",
         "recv_bytes() with a negative maxlength raises ValueError and consumes nothing.",
         "CPython 3.11 connection.py _ConnectionBase.recv_bytes ('negative maxlength'); observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
     # -- recv_bytes_into ----------------------------------------------------
     Clause(
@@ -196,7 +202,7 @@ CLAUSES = (
         _CONNECTION + ": 'Read into buffer a complete message ... and return the number of bytes in "
         "the message'; 'the message will be written into the buffer from that position'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_INTO),
     ),
     Clause(
         "PIPE-INTO-2",
@@ -204,7 +210,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase.recv_bytes_into writes only "
         "buf[offset:offset + size]; observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_INTO),
     ),
     Clause(
         "PIPE-INTO-3",
@@ -213,7 +219,7 @@ CLAUSES = (
         _CONNECTION + ": 'If the buffer is too short then a BufferTooShort exception is raised and the "
         "complete message is available as e.args[0]'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_INTO),
     ),
     Clause(
         "PIPE-INTO-4",
@@ -222,7 +228,7 @@ CLAUSES = (
         "CPython 3.11 connection.py _ConnectionBase.recv_bytes_into reads before checking the size; "
         "observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_INTO),
     ),
     Clause(
         "PIPE-INTO-5",
@@ -232,7 +238,7 @@ CLAUSES = (
         "ValueError is CPython 3.11 connection.py recv_bytes_into ('negative offset', 'offset too "
         "large'); observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_INTO),
     ),
     # -- poll ---------------------------------------------------------------
     Clause(
@@ -240,7 +246,7 @@ CLAUSES = (
         "poll() without an argument returns at once.",
         _CONNECTION + ": 'If timeout is not specified then it will return immediately'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_POLL),
     ),
     Clause(
         "PIPE-POLL-2",
@@ -248,7 +254,7 @@ CLAUSES = (
         "can be received, and otherwise returns by the end of the timeout.",
         _CONNECTION + ": 'If timeout is a number then this specifies the maximum time in seconds to block'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_POLL),
     ),
     Clause(
         "PIPE-POLL-3",
@@ -256,7 +262,7 @@ CLAUSES = (
         "CPython 3.11 connection.py Connection._poll (wait() with the timeout); observed 3.8-3.13; the "
         "docs give only the maximum",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_POLL),
     ),
     Clause(
         "PIPE-POLL-4",
@@ -264,7 +270,7 @@ CLAUSES = (
         "returns True.",
         _CONNECTION + ": 'If timeout is None then an infinite timeout is used'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_POLL),
     ),
     Clause(
         "PIPE-POLL-5",
@@ -273,7 +279,7 @@ CLAUSES = (
         "_TestConnection.test_connection asserts poll(-1) is False at once); the docs state it for "
         "multiprocessing.connection.wait only",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_POLL),
     ),
     Clause(
         "PIPE-POLL-6",
@@ -282,7 +288,7 @@ CLAUSES = (
         _CONNECTION + ": poll() 'Return whether there is any data available to be read'; that send() "
         "has written when it returns is CPython's synchronous _send_bytes; observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_POLL),
     ),
     Clause(
         "PIPE-POLL-7",
@@ -291,7 +297,7 @@ CLAUSES = (
         "CPython 3.11 connection.py Connection._poll only waits for readability; CPython test "
         "_TestPoll.test_boundaries; observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_POLL),
     ),
     # -- close --------------------------------------------------------------
     Clause(
@@ -301,14 +307,14 @@ CLAUSES = (
         _CONNECTION + ": close() 'Close the connection'; the OSError ('handle is closed') is CPython "
         "3.11 connection.py _check_closed; observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-CLOSE-2",
         "close() on an end that is already closed returns normally.",
         "CPython 3.11 connection.py _ConnectionBase.close; observed 3.8-3.13",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-CLOSE-3",
@@ -317,14 +323,14 @@ CLAUSES = (
         _CONNECTION + ": 'Connection objects now support the context management protocol ... "
         "__enter__() returns the connection object, and __exit__() calls close()' (3.3)",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-CLOSE-4",
         "close() is called automatically when the connection is garbage collected.",
         _CONNECTION + ": close() 'This is called automatically when the connection is garbage collected'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
         untestable="when an object is garbage collected is up to the interpreter (immediate under "
         "CPython reference counting, deferred elsewhere), so no deadline for the close can be derived",
     ),
@@ -337,7 +343,7 @@ CLAUSES = (
         _CONNECTION + ": receives raise 'EOFError if there is nothing left to receive and the other "
         "end was closed'",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-EOF-2",
@@ -345,7 +351,7 @@ CLAUSES = (
         _CONNECTION + ": the EOFError condition ('nothing left to receive and the other end was "
         "closed') persists",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-EOF-3",
@@ -354,7 +360,7 @@ CLAUSES = (
         "Dmp 'Listeners and Clients' says the same of wait(): ready 'when ... the other end has "
         "been closed'",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE, Feature.PIPE_POLL),
     ),
     Clause(
         "PIPE-EOF-4",
@@ -362,7 +368,7 @@ CLAUSES = (
         "CPython 3.11 connection.py Connection._send (EPIPE from write with SIGPIPE ignored); observed "
         "3.8-3.13 on Linux for duplex and simplex pipes; the docs are silent",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-EOF-5",
@@ -373,7 +379,7 @@ CLAUSES = (
         "once (AF_UNIX reset on close with unread data); the docs promise EOFError, so this narrows "
         "PIPE-EOF-1 to the reference's behaviour",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
     ),
     # -- documented hazards the suite records but cannot check ---------------
     Clause(
@@ -382,7 +388,7 @@ CLAUSES = (
         "the same end at the same time.",
         "Dmp 'Exchanging objects between processes', Pipes (3.8-3.13)",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
         untestable="the docs allow any outcome ('may become corrupted'), so nothing can be asserted; "
         "the suite never uses one end from two processes or threads at once",
     ),
@@ -392,7 +398,7 @@ CLAUSES = (
         "likely to become corrupted.",
         _CONNECTION + ", warning",
         REQUIRED,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
         untestable="'likely to become corrupted' allows any outcome, so there is nothing to assert",
     ),
     Clause(
@@ -401,7 +407,7 @@ CLAUSES = (
         "send_bytes() calls are not supported').",
         "CPython 3.11 connection.py PipeConnection._send_bytes (gh-107219)",
         IMPL,
-        needs=NEEDS,
+        needs=(Primitive.PIPE,),
         since=(3, 11),
         untestable="Windows only (named-pipe PipeConnection), and it concerns concurrent use of one "
         "end, which PIPE-SHARED-1 leaves undefined",

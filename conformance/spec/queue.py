@@ -4,6 +4,8 @@ Map: spec-digest §9 and §10.  ``Dmp`` is the multiprocessing documentation,
 section "Pipes and Queues" unless another section is named.
 """
 
+from conformance.adapter import Consistency, Mode, Trait
+from conformance.primitives import Feature, Primitive
 from conformance.spec.clause import Clause, Strength
 
 REQ, IMPL, UNREL = Strength.REQUIRED, Strength.IMPLEMENTATION_DEFINED, Strength.UNRELIABLE
@@ -12,13 +14,24 @@ TITLE = "Queue"
 
 CLAUSES = (
     Clause(
+        "QUEUE-API-1",
+        "A Queue offers put(obj[, block[, timeout]]), get([block[, timeout]]), put_nowait(obj), get_nowait(), "
+        "empty(), full(), qsize() (which may raise NotImplementedError), close(), join_thread() and "
+        "cancel_join_thread().",
+        "Dmp 'Pipes and Queues', class multiprocessing.Queue: the methods listed, 'Queue implements all the "
+        "methods of queue.Queue except for task_done() and join()' (3.8-3.14)",
+        REQ,
+        needs=(Primitive.QUEUE,),
+        excludes=(Trait.PROXY,),
+    ),
+    Clause(
         "QUEUE-FIFO-1",
         "Items put by one process come out of the queue in the order that process put them "
         "(a multi-producer, multi-consumer FIFO queue; order between producers is not promised).",
         "Dmp 'Pipes and Queues': 'multi-producer, multi-consumer FIFO queues'; note: 'objects enqueued by the "
         "same process will always be in the expected order with respect to each other' (3.8-3.14)",
         REQ,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-FIFO-2",
@@ -27,7 +40,8 @@ CLAUSES = (
         "queue.Queue semantics (Dq 'Queue Objects') for queues without a feeder thread; "
         "spec-digest §14 MP2 for why the stdlib Queue is exempt",
         IMPL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
+        level=Consistency.EXACT,
     ),
     Clause(
         "QUEUE-DELIVERY-1",
@@ -35,7 +49,7 @@ CLAUSES = (
         "Dmp 'Pipes and Queues' (a process shared queue; put/get 'Put obj into the queue' / "
         "'Remove and return an item from the queue') (3.8-3.14)",
         REQ,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-MAXSIZE-1",
@@ -43,7 +57,7 @@ CLAUSES = (
         "Dmp Queue.put: 'If block is False, put an item on the queue if a free slot is immediately "
         "available, else raise the queue.Full exception' (3.8-3.14)",
         REQ,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-MAXSIZE-2",
@@ -52,7 +66,7 @@ CLAUSES = (
         "Dmp Queue.put ('if a free slot is immediately available'); CPython 3.11 queues.py: get releases the "
         "bounded semaphore before returning",
         REQ,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-MAXSIZE-3",
@@ -61,7 +75,7 @@ CLAUSES = (
         "Dq 'If maxsize is less than or equal to zero, the queue size is infinite'; CPython 3.11 queues.py "
         "Queue.__init__ (maxsize <= 0 becomes SEM_VALUE_MAX)",
         IMPL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-PUT-1",
@@ -70,7 +84,7 @@ CLAUSES = (
         "Dmp Queue.put: 'If the optional argument block is True (the default) and timeout is None (the "
         "default), block if necessary until a free slot is available' (3.8-3.14)",
         REQ,
-        needs=("queue", "inheritance"),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-PUT-2",
@@ -79,14 +93,14 @@ CLAUSES = (
         "Dmp Queue.put: 'If timeout is a positive number, it blocks at most timeout seconds and raises the "
         "queue.Full exception if no free slot was available within that time' (3.8-3.14)",
         REQ,
-        needs=("queue", "timeouts"),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-PUT-3",
         "put(obj, block=False, timeout) answers at once: the timeout is ignored.",
         "Dmp Queue.put: 'timeout is ignored in that case' (3.8-3.14)",
         REQ,
-        needs=("queue", "timeouts"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_BLOCK),
     ),
     Clause(
         "QUEUE-GET-1",
@@ -95,7 +109,7 @@ CLAUSES = (
         "Dmp Queue.get: 'If optional args block is True (the default) and timeout is None (the default), "
         "block if necessary until an item is available' (3.8-3.14)",
         REQ,
-        needs=("queue", "inheritance"),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-GET-2",
@@ -104,7 +118,7 @@ CLAUSES = (
         "Dmp Queue.get: 'If timeout is a positive number, it blocks at most timeout seconds and raises the "
         "queue.Empty exception if no item was available within that time' (3.8-3.14)",
         REQ,
-        needs=("queue", "timeouts"),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-GET-3",
@@ -114,7 +128,7 @@ CLAUSES = (
         "raise the queue.Empty exception (timeout is ignored in that case)'; get_nowait 'Equivalent to "
         "get(False)' (3.8-3.14)",
         REQ,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-TIMEOUT-1",
@@ -124,7 +138,7 @@ CLAUSES = (
         "CPython 3.11 queues.py Queue.put/get (semaphore and poll treat timeout <= 0 as zero); observed "
         "3.8-3.13 (spec-digest §9.2 Q6); Dmp says only 'if timeout is a positive number'",
         IMPL,
-        needs=("queue", "timeouts"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_BLOCK),
     ),
     Clause(
         "QUEUE-VISIBLE-1",
@@ -135,7 +149,8 @@ CLAUSES = (
         "queue's empty() method returns False and get_nowait() can return without raising queue.Empty' "
         "(3.8-3.14)",
         UNREL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
+        level=Consistency.EVENTUAL,
     ),
     Clause(
         "QUEUE-VISIBLE-2",
@@ -144,7 +159,8 @@ CLAUSES = (
         "queue.Queue semantics (Dq 'Queue Objects') for queues without a feeder thread, as the SyncManager "
         "proxy (Dmp 'Managers'); the adapter's declared consistency",
         IMPL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
+        level=Consistency.EXACT,
     ),
     Clause(
         "QUEUE-QSIZE-1",
@@ -153,7 +169,8 @@ CLAUSES = (
         "Dmp Queue.qsize: 'Return the approximate size of the queue. Because of multithreading/"
         "multiprocessing semantics, this number is not reliable' (3.8-3.14)",
         UNREL,
-        needs=("queue", "qsize"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_QSIZE),
+        level=Consistency.EVENTUAL,
     ),
     Clause(
         "QUEUE-EMPTY-1",
@@ -162,7 +179,8 @@ CLAUSES = (
         "Dmp Queue.empty: 'Return True if the queue is empty, False otherwise. Because of multithreading/"
         "multiprocessing semantics, this is not reliable' (3.8-3.14)",
         UNREL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE, Feature.QUEUE_EMPTY_FULL),
+        level=Consistency.EVENTUAL,
     ),
     Clause(
         "QUEUE-FULL-1",
@@ -171,7 +189,8 @@ CLAUSES = (
         "Dmp Queue.full: 'Return True if the queue is full, False otherwise. Because of multithreading/"
         "multiprocessing semantics, this is not reliable' (3.8-3.14)",
         UNREL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE, Feature.QUEUE_EMPTY_FULL),
+        level=Consistency.EVENTUAL,
     ),
     Clause(
         "QUEUE-CLOSE-1",
@@ -179,7 +198,7 @@ CLAUSES = (
         "Dmp Queue.put/put_nowait: 'Changed in version 3.8: If the queue is closed, ValueError is raised "
         "instead of AssertionError' (3.8-3.14)",
         REQ,
-        needs=("queue", "close"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_CLOSE),
     ),
     Clause(
         "QUEUE-CLOSE-2",
@@ -187,7 +206,7 @@ CLAUSES = (
         "Dmp Queue.get: 'Changed in version 3.8: If the queue is closed, ValueError is raised instead of "
         "OSError' (3.8-3.14); CPython 3.11 queues.py checks _closed before waiting",
         REQ,
-        needs=("queue", "close"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_CLOSE),
     ),
     Clause(
         "QUEUE-CLOSE-3",
@@ -195,14 +214,14 @@ CLAUSES = (
         "Dmp Queue.close: 'Indicate that no more data will be put on this queue by the current process' "
         "(3.8-3.13); CPython 3.11 queues.py (_closed is per-process state)",
         REQ,
-        needs=("queue", "close", "inheritance"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_CLOSE, Mode.PROCESSES),
     ),
     Clause(
         "QUEUE-CLOSE-4",
         "close() may be called more than once.",
         "CPython 3.11 queues.py Queue.close (idempotent); observed 3.8-3.13",
         IMPL,
-        needs=("queue", "close"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_CLOSE),
     ),
     Clause(
         "QUEUE-CLOSE-5",
@@ -211,7 +230,7 @@ CLAUSES = (
         "releases, 3.13+, gh-120012)",
         UNREL,
         since=(3, 12),
-        needs=("queue", "close"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_CLOSE, Feature.QUEUE_EMPTY_FULL),
     ),
     Clause(
         "QUEUE-FLUSH-1",
@@ -222,7 +241,7 @@ CLAUSES = (
         "pipe'; Queue.join_thread: 'Join the background thread ... This makes sure that all data in the "
         "buffer has been flushed to the pipe' (3.8-3.14)",
         REQ,
-        needs=("queue", "close"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_CLOSE, Feature.QUEUE_FEEDER),
     ),
     Clause(
         "QUEUE-FLUSH-2",
@@ -232,7 +251,17 @@ CLAUSES = (
         "not used JoinableQueue.cancel_join_thread), then that process will not terminate until all buffered "
         "items have been flushed to the pipe' (3.8-3.14)",
         REQ,
-        needs=("queue", "inheritance"),
+        needs=(Primitive.QUEUE, Mode.PROCESSES),
+    ),
+    Clause(
+        "QUEUE-FLUSH-3",
+        "A process that put items its queue still buffers does not terminate until they are flushed to the "
+        "pipe: with more than the pipe holds and no reader, it stays alive until another process gets them.",
+        "Dmp 'Joining processes that use queues': 'that process will not terminate until all buffered items "
+        "have been flushed to the pipe' and the deadlock it warns of (3.8-3.14)",
+        REQ,
+        needs=(Primitive.QUEUE, Mode.PROCESSES),
+        level=Consistency.EVENTUAL,
     ),
     Clause(
         "QUEUE-CANCEL-1",
@@ -240,7 +269,7 @@ CLAUSES = (
         "Dmp Queue.cancel_join_thread: 'Prevent join_thread() from blocking. In particular, this prevents the "
         "background thread from being joined automatically when the process exits' (3.8-3.14)",
         REQ,
-        needs=("queue", "close"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_CLOSE, Feature.QUEUE_FEEDER),
     ),
     Clause(
         "QUEUE-CANCEL-2",
@@ -249,7 +278,7 @@ CLAUSES = (
         "Dmp Queue.cancel_join_thread ('this prevents the background thread from being joined automatically "
         "when the process exits') (3.8-3.14)",
         REQ,
-        needs=("queue", "close", "inheritance"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_FEEDER, Mode.PROCESSES),
     ),
     Clause(
         "QUEUE-JOINTHREAD-1",
@@ -258,7 +287,7 @@ CLAUSES = (
         "Dmp Queue.join_thread: 'This can only be used after close() has been called'; CPython 3.11 "
         "queues.py join_thread (assert self._closed)",
         IMPL,
-        needs=("queue", "close"),
+        needs=(Primitive.QUEUE, Feature.QUEUE_CLOSE, Feature.QUEUE_FEEDER),
     ),
     Clause(
         "QUEUE-FEEDER-1",
@@ -268,7 +297,8 @@ CLAUSES = (
         "flushes the pickled data to an underlying pipe'; CPython 3.11 queues.py _feed "
         "(_on_queue_feeder_error, bpo-30414, bpo-33078)",
         IMPL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
+        level=Consistency.EVENTUAL,
     ),
     Clause(
         "QUEUE-LARGE-1",
@@ -277,7 +307,7 @@ CLAUSES = (
         "Dmp note (the feeder thread flushes to the pipe, so put does not block on the pipe); "
         "CPython 3.11 queues.py Queue.put",
         IMPL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "QUEUE-MUTATE-1",
@@ -285,7 +315,8 @@ CLAUSES = (
         "later, by the feeder thread).",
         "Dmp note on pickling by the background thread; gh-109554 (closed, not a bug)",
         UNREL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
+        level=Consistency.EVENTUAL,
         untestable="either outcome conforms, so there is nothing to check",
     ),
     Clause(
@@ -294,7 +325,7 @@ CLAUSES = (
         "then get exceptions or hang.",
         "Dmp 'Avoid terminating processes' and the warning under 'Pipes and Queues' (3.8-3.14)",
         UNREL,
-        needs=("queue",),
+        needs=(Primitive.QUEUE, Mode.PROCESSES),
         untestable="the docs allow any outcome after a kill, including a hang; the concurrency harness only "
         "checks that the suite itself does not hang",
     ),
@@ -304,7 +335,7 @@ CLAUSES = (
         "Dmp Queue.qsize: 'Note that this may raise NotImplementedError on platforms like macOS where "
         "sem_getvalue() is not implemented' (3.8-3.14)",
         REQ,
-        needs=("queue",),
+        needs=(Primitive.QUEUE, Feature.QUEUE_QSIZE),
         untestable="platform-specific: an adapter without the qsize capability skips qsize checks instead",
     ),
 )

@@ -11,6 +11,8 @@ These rules cut across the primitives: each clause names the primitives it
 covers, and its tests run once per primitive the adapter offers.
 """
 
+from conformance.adapter import Mode, Trait
+from conformance.primitives import Primitive
 from conformance.spec.clause import Clause, Strength
 
 REQ, IMPL = Strength.REQUIRED, Strength.IMPLEMENTATION_DEFINED
@@ -24,6 +26,7 @@ CLAUSES = (
         "JoinableQueue or SimpleQueue at once, every item is got exactly once and intact.",
         "Dmp 'Exchanging objects between processes': 'Queues are thread and process safe' (3.8-3.14)",
         REQ,
+        excludes=(Trait.PROXY,),
     ),
     Clause(
         "SHARE-SAFE-2",
@@ -32,7 +35,7 @@ CLAUSES = (
         "Dmp 'Exchanging objects between processes': 'Queues are thread and process safe'; 'Pipes and "
         "Queues': 'multi-producer, multi-consumer FIFO queues' (3.8-3.14)",
         REQ,
-        needs=("inheritance",),
+        needs=(Mode.PROCESSES,),
     ),
     Clause(
         "SHARE-ORDER-1",
@@ -42,7 +45,7 @@ CLAUSES = (
         "objects to be received at the other end out-of-order. However, objects enqueued by the same "
         "process will always be in the expected order with respect to each other' (3.8-3.14)",
         REQ,
-        needs=("inheritance",),
+        needs=(Mode.PROCESSES,),
     ),
     Clause(
         "SHARE-INHERIT-1",
@@ -53,7 +56,7 @@ CLAUSES = (
         "pass the object as an argument to the constructor for the child process') and 'Better to inherit "
         "than pickle/unpickle'; the Queue and Pipe examples of 'Exchanging objects between processes' (3.8-3.14)",
         REQ,
-        needs=("inheritance",),
+        needs=(Mode.PROCESSES,),
     ),
     Clause(
         "SHARE-EXIT-1",
@@ -63,7 +66,7 @@ CLAUSES = (
         "items on a queue ... then that process will not terminate until all buffered items have been "
         "flushed to the pipe'; Dmp 'Pipes and Queues' warning (3.8-3.14)",
         REQ,
-        needs=("inheritance",),
+        needs=(Mode.PROCESSES,),
     ),
     Clause(
         "SHARE-PICKLE-1",
@@ -74,6 +77,7 @@ CLAUSES = (
         "assert_spawning, called by the __getstate__ of queues.py Queue/SimpleQueue; observed 3.8-3.13 "
         "(spec-digest R1). Manager proxies are documented as picklable and are exempt",
         IMPL,
+        excludes=(Trait.PROXY,),
     ),
     Clause(
         "SHARE-CONN-1",
@@ -82,7 +86,7 @@ CLAUSES = (
         "Dmp 'Connection Objects': 'Changed in version 3.3: Connection objects themselves can now be "
         "transferred between processes using Connection.send() and Connection.recv()' (3.8-3.14)",
         REQ,
-        needs=("pipe", "inheritance"),
+        needs=(Primitive.PIPE, Mode.PROCESSES),
     ),
     Clause(
         "SHARE-EXC-1",
@@ -93,7 +97,7 @@ CLAUSES = (
         "to signal a timeout. They are not available in the multiprocessing namespace so you need to "
         "import them from queue' (3.8-3.14)",
         REQ,
-        needs=("queue",),
+        needs=(Primitive.QUEUE,),
     ),
     Clause(
         "SHARE-CONTEXT-1",
@@ -103,6 +107,7 @@ CLAUSES = (
         "with processes for a different context. In particular, locks created using the fork context cannot "
         "be passed to processes started using the spawn or forkserver start methods' (3.8-3.14)",
         REQ,
+        needs=(Mode.PROCESSES,),
         untestable="the docs forbid the combination without saying what happens; SHARE-CONTEXT-2 checks "
         "the error CPython raises from 3.11 on",
     ),
@@ -115,7 +120,7 @@ CLAUSES = (
         "the child fails instead (spec-digest R2)",
         IMPL,
         since=(3, 11),
-        needs=("simple_queue", "inheritance"),
+        needs=(Primitive.SIMPLE_QUEUE, Mode.PROCESSES),
     ),
     Clause(
         "SHARE-KILL-1",
@@ -125,6 +130,7 @@ CLAUSES = (
         "any other process to get an exception'); Dmp 'Programming guidelines', 'Avoid terminating "
         "processes' (3.8-3.14)",
         REQ,
+        needs=(Mode.PROCESSES,),
         untestable="it promises no outcome ('likely', 'may'): after a kill any behaviour conforms, and CPython "
         "readers can block forever on a partial frame (spec-digest K2), which a suite can only bound, not grade",
     ),
@@ -136,6 +142,7 @@ CLAUSES = (
         "one thread unless you protect it with a lock. (There is never a problem with different processes "
         "using the same proxy.)' (3.8-3.14)",
         REQ,
+        needs=(Trait.PROXY,),
         untestable="the first half binds callers, not implementations: unprotected use from several threads "
         "may do anything; the second half is what SHARE-INHERIT-1 checks for adapters whose queues are proxies",
     ),

@@ -11,6 +11,7 @@ match (exact ``empty()``, pickling inside ``put``, errors after
 ``close()``) is CPython behaviour, marked implementation-defined.
 """
 
+from conformance.primitives import Feature, Primitive
 from conformance.spec.clause import Clause, Strength
 
 REQ, IMPL = Strength.REQUIRED, Strength.IMPLEMENTATION_DEFINED
@@ -19,12 +20,21 @@ TITLE = "SimpleQueue"
 
 CLAUSES = (
     Clause(
+        "SQ-API-2",
+        "A SimpleQueue offers put(item), get(), empty() and, from Python 3.9, close().",
+        "Dmp 'Pipes and Queues', class multiprocessing.SimpleQueue: close() 'New in version 3.9', empty(), "
+        "get(), put(item) (3.9-3.14)",
+        REQ,
+        since=(3, 9),
+        needs=(Primitive.SIMPLE_QUEUE,),
+    ),
+    Clause(
         "SQ-API-1",
         "get() takes no block or timeout argument: get(timeout=1) raises TypeError (it neither waits "
         "1 second nor raises queue.Empty).",
         "Dmp documents get() without arguments; CPython 3.11 queues.py SimpleQueue.get(self); observed 3.8-3.13",
         IMPL,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-PUT-1",
@@ -32,7 +42,7 @@ CLAUSES = (
         "the item is then in the queue.",
         "Dmp SimpleQueue.put: 'Put item into the queue' (3.8-3.14)",
         REQ,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-GET-1",
@@ -42,7 +52,7 @@ CLAUSES = (
         "modelled on the queue.Queue class'; Dq Queue.get (block=True, timeout=None): 'block if necessary "
         "until an item is available'; Dmp SimpleQueue.get: 'Remove and return an item from the queue' (3.8-3.14)",
         REQ,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-FIFO-1",
@@ -50,7 +60,7 @@ CLAUSES = (
         "Dmp 'Pipes and Queues': 'The Queue, SimpleQueue and JoinableQueue types are multi-producer, "
         "multi-consumer FIFO queues' (3.8-3.14)",
         REQ,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-ITEM-1",
@@ -59,7 +69,7 @@ CLAUSES = (
         "Dmp SimpleQueue.get: 'Remove and return an item from the queue'; Dmp 'Connection Objects' "
         "send: 'Very large pickles (approximately 32 MiB+ ...) may raise a ValueError' (3.8-3.14)",
         REQ,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-SHARED-1",
@@ -69,7 +79,7 @@ CLAUSES = (
         "Dmp 'Pipes and Queues' ('multi-producer, multi-consumer FIFO queues'); Dmp 'Exchanging objects "
         "between processes' (queues passed to a Process) (3.8-3.14)",
         REQ,
-        needs=("simple_queue", "inheritance"),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-EMPTY-1",
@@ -79,7 +89,7 @@ CLAUSES = (
         "'not self._poll()'; observed 3.8-3.13 (spec-digest SQ1); Dmp SimpleQueue.empty has no "
         "'not reliable' caveat, unlike Queue.empty",
         IMPL,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-PICKLE-1",
@@ -88,7 +98,7 @@ CLAUSES = (
         "CPython 3.11 queues.py SimpleQueue.put (_ForkingPickler.dumps before the write; no feeder thread); "
         "observed 3.8-3.13 (spec-digest SQ1); contrast Queue, spec-digest Q18",
         IMPL,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-COPY-1",
@@ -96,7 +106,7 @@ CLAUSES = (
         "CPython 3.11 queues.py SimpleQueue.put pickles before returning; observed 500/500 on 3.8/3.11/3.13 "
         "(spec-digest Q13); contrast Queue, which pickles later in its feeder thread",
         IMPL,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-PIPE-1",
@@ -105,7 +115,7 @@ CLAUSES = (
         "CPython 3.11 queues.py SimpleQueue.put (synchronous send_bytes); observed: a 1 MiB put with no "
         "reader did not return within 1 s and returned after a get() (spec-digest SQ2)",
         IMPL,
-        needs=("simple_queue",),
+        needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-CLOSE-1",
@@ -114,7 +124,7 @@ CLAUSES = (
         "(bpo-30966)",
         REQ,
         since=(3, 9),
-        needs=("simple_queue", "simple_queue_close"),
+        needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),
     ),
     Clause(
         "SQ-CLOSE-2",
@@ -123,7 +133,7 @@ CLAUSES = (
         "test_multiprocessing TestSimpleQueue.test_close (3.9-3.13)",
         IMPL,
         since=(3, 9),
-        needs=("simple_queue", "simple_queue_close"),
+        needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),
     ),
     Clause(
         "SQ-CLOSED-1",
@@ -132,7 +142,7 @@ CLAUSES = (
         "and 3.13+, gh-120012; the behaviour is the same in every 3.12 release)",
         REQ,
         since=(3, 12),
-        needs=("simple_queue", "simple_queue_close"),
+        needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),
     ),
     Clause(
         "SQ-CLOSED-2",
@@ -143,7 +153,7 @@ CLAUSES = (
         IMPL,
         since=(3, 9),
         until=(3, 12),
-        needs=("simple_queue", "simple_queue_close"),
+        needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),
     ),
     Clause(
         "SQ-CLOSED-3",
@@ -152,7 +162,7 @@ CLAUSES = (
         "Connection._check_closed raises OSError('handle is closed'); observed 3.9-3.13 (spec-digest SQ3)",
         IMPL,
         since=(3, 9),
-        needs=("simple_queue", "simple_queue_close"),
+        needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),
     ),
     Clause(
         "SQ-CLOSED-4",
@@ -161,6 +171,6 @@ CLAUSES = (
         "Connection._check_closed raises OSError('handle is closed'); observed 3.9-3.13 (spec-digest SQ3)",
         IMPL,
         since=(3, 9),
-        needs=("simple_queue", "simple_queue_close"),
+        needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),
     ),
 )

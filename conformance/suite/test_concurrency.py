@@ -1,11 +1,12 @@
 """Concurrent use: generated multi-process scenarios, recorded histories, the history checker.
 
-Mirrors :mod:`conformance.spec.concurrency`.  Each test starts real worker
-processes with the adapter's context and checks what they recorded with
-:func:`conformance.checkers.history.check` at the consistency level the
-primitive claims: SimpleQueue exact, queues as the adapter declares
-(``Consistency.EXACT`` for the Manager proxy, ``EVENTUAL`` for the stdlib
-Queue).  The Hypothesis profile sets how many scenarios run; each example
+Mirrors :mod:`conformance.spec.concurrency`.  Each test starts real
+workers with the adapter's launcher (processes, threads or asyncio tasks)
+and checks what they recorded with :func:`conformance.checkers.history.check`
+at the consistency level the primitive claims: SimpleQueue exact, queues as
+the adapter declares (``Consistency.EXACT`` for the Manager proxy,
+``EVENTUAL`` for the stdlib Queue).  The checkers declare the clauses they
+judge; the tests cite those declarations.  The Hypothesis profile sets how many scenarios run; each example
 is executed several times (more once a failure was seen), see
 :mod:`conformance.scenarios.runner`.
 
@@ -37,25 +38,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance import registry
-from conformance.adapter import Capability
-from conformance.harness.workers import Op
+from conformance.checkers import history, streams
+from conformance.harness.operations import Action, Op
+from conformance.machines import concurrent
 from conformance.machines.base import run
 from conformance.machines.concurrent import ConcurrentQueueMachine
-from conformance.scenarios.pipes import DUPLEX, pipe_scenarios
+from conformance.primitives import Primitive, QueueCall, calls
+from conformance.scenarios.pipes import pipe_scenarios
 from conformance.scenarios.runner import ScenarioRunner
 from conformance.scenarios.strategies import Scenario, scenarios
 
-pytestmark = [
-    pytest.mark.xdist_group("processes"),
-    pytest.mark.skipif(
-        registry.active().has(Capability.THREAD_ONLY),
-        reason="thread-only adapter: the scenario harness runs its workers as processes (no thread mode yet); "
-        "the sequential sections test this adapter with peer threads",
-    ),
-]
+pytestmark = pytest.mark.xdist_group("processes")
 
 #: Shares of the profile's ``max_examples`` for the scenario tests (each
-#: example is several executions of 2 to 4 processes).  The Queue test
+#: example is several executions of 2 to 4 workers).  The Queue test
 #: carries the races (lock, flush and exit faults), which need a few
 #: hundred executions to be caught every run; SimpleQueue writes
 #: synchronously and needs fewer.
@@ -64,8 +60,7 @@ SIMPLE_QUEUE_SCENARIO_EXAMPLES = 1.0
 PIPE_SCENARIO_EXAMPLES = 1.0
 #: At most this many examples per scenario test: the thorough profile
 #: repeats each ten times, and one test must stay well inside the
-#: pytest-timeout backstop (900 s, pyproject.toml) on a loaded 2-core box
-#: (960 examples took more than 900 s there).
+#: pytest-timeout backstop on a loaded 2-core box.
 MAX_SCENARIO_EXAMPLES = 300
 #: Shares of those examples by start method.  An execution starts 2 to 4
 #: processes, which costs about 7 times as much under spawn and 3 times as
@@ -76,28 +71,16 @@ MAX_SCENARIO_EXAMPLES = 300
 #: checked the same way, in processes they start.
 START_METHOD_SHARE = {"forkserver": 0.4, "spawn": 0.2}
 
-#: What every scenario test checks, whatever the primitive.
-SHARED_CLAUSES = ("CONC-SAFE-1", "CONC-CONSUMERS-1", "CONC-HYGIENE-1", "SHARE-SAFE-2", "CONC-LEVEL-1")
 
-QUEUE_CLAUSES = SHARED_CLAUSES + (
-    "QUEUE-DELIVERY-1", "QUEUE-FIFO-1", "QUEUE-FIFO-2", "CONC-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2",
-    "CONC-CANCEL-1", "CONC-COUNT-1", "CONC-EMPTY-1", "QUEUE-VISIBLE-2", "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2",
-    "QUEUE-PUT-2",
-)
-SIMPLE_QUEUE_CLAUSES = SHARED_CLAUSES + ("SQ-SHARED-1", "SQ-EMPTY-1", "CONC-COUNT-1")
-PIPE_CLAUSES = (
-    "CONC-PIPE-1", "CONC-PIPE-2", "CONC-PIPE-3", "PIPE-FIFO-1", "PIPE-DIRECTION-1", "PIPE-EOF-1", "PIPE-EOF-3",
-    "PIPE-POLL-6", "CONC-SAFE-1", "CONC-HYGIENE-1",
-)
-
-
-def _warm_up(kind: str) -> Scenario:
-    """A one-message scenario run unchecked before measuring hygiene."""
-    if kind == DUPLEX:
-        send, recv = Op("send", ("wa", 1), 8, end="a"), Op("recv", end="b")
-        return Scenario(kind, None, (), ((Op("close", end="b"), send), (Op("close", end="a"), recv)), (0, 0))
-    put, get = Op("put", ("w1", 1), 8), (Op("get") if kind == "simple_queue" else Op("get_nowait"))
-    return Scenario(kind, None, (), ((put,), (get,)), (0, 0))
+def _warm_up(adapter, primitive: Primitive) -> Scenario:
+    """A one-item scenario run unchecked before measuring hygiene."""
+    if primitive is Primitive.PIPE:
+        return Scenario(primitive, None, (), ((Op(Action.SEND, ("wa", 1), 8, end="a"),), (Op(Action.RECV, end="b"),)), (0, 0))
+    get = Op(Action.GET)
+    if primitive is not Primitive.SIMPLE_QUEUE:
+        form = calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET)[0]
+        get = Op(Action.GET, timeout=1.0 if form is not QueueCall.GET else None, form=form)
+    return Scenario(primitive, None, (), ((Op(Action.PUT, ("w1", 1), 8),), (get,)), (0, 0))
 
 
 def scenario_settings(share: float) -> settings:
@@ -116,17 +99,16 @@ def scenario_settings(share: float) -> settings:
 
 @pytest.fixture
 def runner(ipc_adapter, request):
-    """A :class:`ScenarioRunner` for this test; records the strongest consistency level observed."""
-    name = request.node.name
-    kind = "simple_queue" if "simple_queue" in name else DUPLEX if "pipe" in name else "queue"
-    scenario_runner = ScenarioRunner(ipc_adapter, warm_up=_warm_up(kind))
+    """A :class:`ScenarioRunner` for this test's primitive (its ``uses`` marker); records what it measured."""
+    primitive = request.node.get_closest_marker("uses").args[0]
+    scenario_runner = ScenarioRunner(ipc_adapter, warm_up=_warm_up(ipc_adapter, primitive))
     yield scenario_runner
     request.node.user_properties.append(("executions", scenario_runner.executions))
     request.node.user_properties.append(("strongest_consistency_observed", scenario_runner.strongest_observed))
 
 
-@pytest.mark.spec(*QUEUE_CLAUSES)
-@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE)
+@pytest.mark.spec(*history.QUEUE_CLAUSES, "CONC-HYGIENE-1", any=True)
+@pytest.mark.uses(Primitive.QUEUE)
 @scenario_settings(QUEUE_SCENARIO_EXAMPLES)
 @given(data=st.data())
 def test_queue_scenarios(ipc_adapter, runner, data):
@@ -139,11 +121,11 @@ def test_queue_scenarios(ipc_adapter, runner, data):
     to a few operations that still reproduce.  The machine runs each
     example once and cannot repeat it.
     """
-    runner(data.draw(scenarios(ipc_adapter, "queue"), label="scenario"))
+    runner(data.draw(scenarios(ipc_adapter, Primitive.QUEUE), label="scenario"))
 
 
-@pytest.mark.spec(*SIMPLE_QUEUE_CLAUSES)
-@pytest.mark.requires(Capability.SIMPLE_QUEUE, Capability.INHERITANCE)
+@pytest.mark.spec(*history.SIMPLE_QUEUE_CLAUSES, "CONC-HYGIENE-1", any=True)
+@pytest.mark.uses(Primitive.SIMPLE_QUEUE)
 @scenario_settings(SIMPLE_QUEUE_SCENARIO_EXAMPLES)
 @given(data=st.data())
 def test_simple_queue_scenarios(ipc_adapter, runner, data):
@@ -152,30 +134,26 @@ def test_simple_queue_scenarios(ipc_adapter, runner, data):
     ``@given`` form for the same reason as :func:`test_queue_scenarios`;
     the machine drives Queues only.
     """
-    runner(data.draw(scenarios(ipc_adapter, "simple_queue"), label="scenario"))
+    runner(data.draw(scenarios(ipc_adapter, Primitive.SIMPLE_QUEUE), label="scenario"))
 
 
-@pytest.mark.spec(*PIPE_CLAUSES)
-@pytest.mark.requires(Capability.PIPE, Capability.INHERITANCE)
+@pytest.mark.spec(*streams.CLAUSES, "CONC-HYGIENE-1", any=True)
+@pytest.mark.uses(Primitive.PIPE)
 @scenario_settings(PIPE_SCENARIO_EXAMPLES)
 @given(data=st.data())
 def test_pipe_scenarios(ipc_adapter, runner, data):
-    """Generated pipe scenarios: a process at each end, both directions at once, end of file and broken pipe
+    """Generated pipe scenarios: a worker at each end, both directions at once, end of file and broken pipe
     waiting for every copy of the closed end, checked at exact consistency.
 
     ``@given`` form: a pipe scenario is a whole exchange between two
-    processes, closes included, so there is no state a machine could carry
+    workers, closes included, so there is no state a machine could carry
     from one rule to the next.
     """
-    runner(data.draw(pipe_scenarios(), label="scenario"))
+    runner(data.draw(pipe_scenarios(ipc_adapter), label="scenario"))
 
 
-@pytest.mark.spec(
-    "CONC-SAFE-1", "CONC-CONSUMERS-1", "SHARE-SAFE-2", "QUEUE-DELIVERY-1", "QUEUE-FIFO-1", "QUEUE-FIFO-2",
-    "CONC-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "CONC-COUNT-1", "CONC-EMPTY-1", "QUEUE-VISIBLE-2",
-    "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2", "QUEUE-PUT-2", "CONC-LEVEL-1",
-)
-@pytest.mark.requires(Capability.QUEUE, Capability.INHERITANCE)
+@pytest.mark.spec(*concurrent.CLAUSES, any=True)
+@pytest.mark.uses(Primitive.QUEUE)
 def test_queue_process_machine(ipc_adapter):
     """Producers and consumers started, flushed and joined by rules over one queue's life; checked at every
     quiescent point and after the final drain."""

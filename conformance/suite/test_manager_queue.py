@@ -2,27 +2,48 @@
 
 The queue machines (test_queue.py, test_joinable_queue.py) check the proxy
 against the exact model; the tests here cover what only proxies promise.
+Every clause here needs proxy queues, so for any other adapter they are
+skipped, naming the trait.
 """
 
 import queue as queue_module
 
 import pytest
 
-from conformance.adapter import Capability
+from conformance.evidence import continuing
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
 from conformance.harness.deadline import call
 from conformance.harness.peer import Peer
 from conformance.verdict import expect, raised, returned, within
 
-pytestmark = pytest.mark.requires(Capability.QUEUE, Capability.PROXY)
-
-
 @pytest.fixture
 def proxy(ipc_adapter):
     made = ipc_adapter.queue(0)
     yield made
     dispose(made)
+
+
+@pytest.mark.spec("MGR-PROXY-1")
+def test_proxy_behaves_as_a_queue_queue(ipc_adapter):
+    """``queue(2)``: FIFO, Full at the third put, Empty once drained, each exact at once; ``queue(0)`` unbounded."""
+    bounded = returned("MGR-PROXY-1", call("queue(2)", ipc_adapter.queue, 2))
+    try:
+        for item in ("first", "second"):
+            returned("MGR-PROXY-1", call(f"put({item!r})", bounded.put, item))
+        with continuing():
+            raised("MGR-PROXY-1", call("put_nowait('third')", bounded.put_nowait, "third"), queue_module.Full)
+        got = [call("get_nowait()", bounded.get_nowait) for _ in range(2)]
+        expect("MGR-PROXY-1", [o.value for o in got] == ["first", "second"], ", ".join(o.describe() for o in got))
+        raised("MGR-PROXY-1", call("get_nowait()", bounded.get_nowait), queue_module.Empty)
+    finally:
+        dispose(bounded)
+    unbounded = returned("MGR-PROXY-1", call("queue(0)", ipc_adapter.queue, 0))
+    try:
+        for n in range(100):
+            returned("MGR-PROXY-1", call(f"put_nowait({n})", unbounded.put_nowait, n, deadline=timing.IMMEDIATE))
+    finally:
+        dispose(unbounded)
 
 
 @pytest.mark.spec("MGR-EXCEPTION-1")
@@ -38,7 +59,6 @@ def test_exceptions_keep_their_class(ipc_adapter, proxy):
 
 
 @pytest.mark.spec("MGR-TASKDONE-1")
-@pytest.mark.requires(Capability.TASK_DONE)
 def test_plain_queue_proxy_has_task_accounting(proxy):
     returned("MGR-TASKDONE-1", call("put('task')", proxy.put, "task"))
     returned("MGR-TASKDONE-1", call("get()", proxy.get, True, timing.OPERATION_DEADLINE))
@@ -50,7 +70,6 @@ def test_plain_queue_proxy_has_task_accounting(proxy):
 
 
 @pytest.mark.spec("MGR-NOCLOSE-1")
-@pytest.mark.requires(Capability.INHERITANCE)
 def test_no_close_and_producers_exit_without_a_reader(ipc_adapter, proxy):
     present = [name for name in ("close", "join_thread", "cancel_join_thread") if hasattr(proxy, name)]
     expect("MGR-NOCLOSE-1", not present, f"the proxy has {present}")
@@ -63,7 +82,6 @@ def test_no_close_and_producers_exit_without_a_reader(ipc_adapter, proxy):
 
 
 @pytest.mark.spec("MGR-SHARE-1")
-@pytest.mark.requires(Capability.INHERITANCE)
 def test_proxy_sent_through_a_queue_reaches_the_same_queue(ipc_adapter, proxy):
     inner = ipc_adapter.queue(0)
     try:

@@ -1,11 +1,12 @@
 """Sharing between threads and processes: inheritance, pickling, order, exceptions, contexts.
 
 Mirrors :mod:`conformance.spec.sharing`.  Each test runs once per queue
-kind (``queue``, ``joinable_queue``, ``simple_queue``) the adapter offers,
-or on a pipe.  Producer children are started with the adapter's
-``context.Process`` and given the queue as an argument (inheritance), and
-the test process drains everything they put before joining them: a child
-that has put items cannot exit before they are flushed (spec-digest K1).
+primitive (Queue, JoinableQueue, SimpleQueue) the adapter offers, or on a
+pipe.  Producer children are started by the adapter's launcher and handed
+the queue its way (for ``multiprocessing``, as a ``Process`` argument:
+inheritance), and the test process drains everything they put before
+joining them: a child that has put items cannot exit before they are
+flushed.
 """
 
 import multiprocessing
@@ -20,37 +21,39 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import verdict
-from conformance.adapter import Capability
+from conformance.evidence import continuing
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
 from conformance.harness.deadline import call
-from conformance.harness.peer import Peer, reap
+from conformance.harness.launchers import start_with
+from conformance.harness.peer import Peer, reap, reap_worker
 from conformance.models.simple_queue import Item
+from conformance.primitives import Feature, Primitive, QueueCall, calls
 
-#: Queue kinds with maxsize, put_nowait() and get_nowait().
-BOUNDED_KINDS = [
-    pytest.param("queue", marks=pytest.mark.requires(Capability.QUEUE), id="queue"),
-    pytest.param("joinable_queue", marks=pytest.mark.requires(Capability.JOINABLE_QUEUE), id="joinable_queue"),
-]
-QUEUE_KINDS = BOUNDED_KINDS + [
-    pytest.param("simple_queue", marks=pytest.mark.requires(Capability.SIMPLE_QUEUE), id="simple_queue"),
-]
+
+def _kinds(*primitives):
+    return [pytest.param(p, marks=pytest.mark.uses(p), id=p.attribute) for p in primitives]
+
+
+#: Queue primitives with maxsize and non-blocking calls.
+BOUNDED_KINDS = _kinds(Primitive.QUEUE, Primitive.JOINABLE_QUEUE)
+QUEUE_KINDS = _kinds(Primitive.QUEUE, Primitive.JOINABLE_QUEUE, Primitive.SIMPLE_QUEUE)
 
 
 @contextmanager
-def opened(adapter, kind: str, maxsize: int = 0):
-    """A fresh queue of ``kind``, released afterwards.
+def opened(adapter, primitive: Primitive, *maxsize: int):
+    """A fresh queue, released afterwards.
 
     A queue with ``close()`` is closed and its feeder joined, as the docs
     advise; the tests drain what they put, so ``join_thread()`` returns at
     once.  If it does not, the queue is disposed instead, so the process
     can still exit.
     """
-    queue = adapter.simple_queue() if kind == "simple_queue" else getattr(adapter, kind)(maxsize)
+    queue = primitive.make(adapter, *maxsize)
     try:
         yield queue
     finally:
-        if kind != "simple_queue" and adapter.has(Capability.CLOSE):
+        if primitive.is_queue and adapter.has(Feature.QUEUE_CLOSE) and adapter.has(Feature.QUEUE_FEEDER):
             call("close()", queue.close)
             if not call("join_thread()", queue.join_thread).ok:
                 dispose(queue)
@@ -58,26 +61,17 @@ def opened(adapter, kind: str, maxsize: int = 0):
             dispose(queue)
 
 
-def skip_proxies(adapter, kind: str, why: str) -> None:
-    """Skip where the docs treat manager proxies differently from the queues they stand in for."""
-    if kind != "simple_queue" and adapter.has(Capability.PROXY):
-        pytest.skip(f"adapter {adapter.name!r} has proxy queues, which {why}")
-
-
 @contextmanager
 def children(adapter, *argument_lists, target):
-    """Start one child per argument list (``target(*args)``); reap them all afterwards."""
+    """Start one worker per ``(resources, args)`` (``target(*resources, *args)``); reap them all afterwards."""
     started = []
     try:
-        for args in argument_lists:
-            child = adapter.context.Process(target=target, args=args, name="ipc-conformance child")
-            child.daemon = True
-            child.start()
-            started.append(child)
+        for resources, args in argument_lists:
+            started.append(start_with(adapter.launcher, target, resources, args, "ipc-conformance child"))
         yield started
     finally:
         for child in started:
-            reap(child)
+            reap_worker(child)
 
 
 # --- child process bodies (module level, so spawn and forkserver can import them) ---
@@ -107,7 +101,6 @@ def hold(resource) -> None:
 
 
 @pytest.mark.spec("SHARE-INHERIT-1")
-@pytest.mark.requires(Capability.INHERITANCE)
 @pytest.mark.parametrize("kind", QUEUE_KINDS)
 def test_queue_passed_to_a_process_is_shared(ipc_adapter, kind):
     with opened(ipc_adapter, kind) as queue, Peer(ipc_adapter, queue) as peer:
@@ -120,7 +113,7 @@ def test_queue_passed_to_a_process_is_shared(ipc_adapter, kind):
 
 
 @pytest.mark.spec("SHARE-INHERIT-1")
-@pytest.mark.requires(Capability.PIPE, Capability.INHERITANCE)
+@pytest.mark.uses(Primitive.PIPE)
 def test_connection_passed_to_a_process_is_shared(ipc_adapter):
     near, far = ipc_adapter.pipe(True)
     try:
@@ -136,14 +129,13 @@ def test_connection_passed_to_a_process_is_shared(ipc_adapter):
 
 
 @pytest.mark.spec("SHARE-CONN-1")
-@pytest.mark.requires(Capability.PIPE, Capability.INHERITANCE)
 def test_connection_received_over_a_connection_works(ipc_adapter):
     carrier, carrier_for_child = ipc_adapter.pipe(True)
     near, far = ipc_adapter.pipe(True)
     received = None
     try:
         # The child sends the far end back over the carrier, so the end the test receives is a transferred copy.
-        with children(ipc_adapter, (carrier_for_child, far), target=lend_connection):
+        with children(ipc_adapter, ((carrier_for_child, far), ()), target=lend_connection):
             dispose(far)
             received = verdict.returned("SHARE-CONN-1", call("recv() of a Connection", carrier.recv))
             verdict.returned("SHARE-CONN-1", call("send('ping')", near.send, "ping"))
@@ -163,7 +155,6 @@ def test_connection_received_over_a_connection_works(ipc_adapter):
 @pytest.mark.spec("SHARE-PICKLE-1")
 @pytest.mark.parametrize("kind", QUEUE_KINDS)
 def test_queue_refuses_pickling_outside_process_start(ipc_adapter, kind):
-    skip_proxies(ipc_adapter, kind, "the docs declare picklable (SHARE-PICKLE-1 exempts them)")
     with opened(ipc_adapter, kind) as queue:
         error = verdict.raised("SHARE-PICKLE-1", call("pickle.dumps(queue)", pickle.dumps, queue), RuntimeError)
         verdict.expect(
@@ -174,7 +165,6 @@ def test_queue_refuses_pickling_outside_process_start(ipc_adapter, kind):
 
 
 @pytest.mark.spec("SHARE-CONTEXT-2")
-@pytest.mark.requires(Capability.SIMPLE_QUEUE, Capability.INHERITANCE)
 def test_fork_context_queue_is_refused_by_a_spawn_process(ipc_adapter):
     if ipc_adapter.start_method != "fork":
         pytest.skip(f"adapter {ipc_adapter.name!r} does not create its queues in the fork context")
@@ -200,7 +190,6 @@ def producer_items(producer: int, count: int, size: int):
 
 
 @pytest.mark.spec("SHARE-ORDER-1", "SHARE-SAFE-2")
-@pytest.mark.requires(Capability.INHERITANCE)
 @pytest.mark.parametrize("kind", QUEUE_KINDS)
 def test_each_producer_process_order_is_kept(ipc_adapter, kind):
     # Two producer processes per example: a handful of examples covers counts and sizes.
@@ -209,7 +198,7 @@ def test_each_producer_process_order_is_kept(ipc_adapter, kind):
     def two_producers(counts, size):
         batches = [producer_items(producer, count, size) for producer, count in enumerate(counts)]
         with opened(ipc_adapter, kind) as queue:
-            with children(ipc_adapter, *((queue, batch) for batch in batches), target=put_each):
+            with children(ipc_adapter, *(((queue,), (batch,)) for batch in batches), target=put_each):
                 # Drained before the children are joined: they cannot exit while items are unflushed.
                 got = [verdict.returned("SHARE-SAFE-2", call("get()", queue.get)) for _ in range(sum(counts))]
         expected = [item for batch in batches for item in batch]
@@ -231,12 +220,11 @@ def test_each_producer_process_order_is_kept(ipc_adapter, kind):
 
 
 @pytest.mark.spec("SHARE-EXIT-1")
-@pytest.mark.requires(Capability.INHERITANCE)
 @pytest.mark.parametrize("kind", QUEUE_KINDS)
 def test_items_outlive_the_process_that_put_them(ipc_adapter, kind):
     items = producer_items(0, 5, 64)  # small, so the flush fits in any pipe and the child can exit
     with opened(ipc_adapter, kind) as queue:
-        with children(ipc_adapter, (queue, items), target=put_each) as (child,):
+        with children(ipc_adapter, ((queue,), (items,)), target=put_each) as (child,):
             child.join(timing.OPERATION_DEADLINE)
             verdict.expect(
                 "SHARE-EXIT-1",
@@ -251,7 +239,6 @@ def test_items_outlive_the_process_that_put_them(ipc_adapter, kind):
 @pytest.mark.spec("SHARE-SAFE-1")
 @pytest.mark.parametrize("kind", QUEUE_KINDS)
 def test_threads_putting_at_once_lose_nothing(ipc_adapter, kind):
-    skip_proxies(ipc_adapter, kind, "the docs forbid sharing between threads without a lock (SHARE-PROXY-1)")
     threads, per_thread = 3, 20
     expected = [(thread, seq) for thread in range(threads) for seq in range(per_thread)]
     with opened(ipc_adapter, kind) as queue:
@@ -289,8 +276,18 @@ def test_threads_putting_at_once_lose_nothing(ipc_adapter, kind):
 @pytest.mark.spec("SHARE-EXC-1")
 @pytest.mark.parametrize("kind", BOUNDED_KINDS)
 def test_timeouts_raise_the_queue_module_exceptions(ipc_adapter, kind):
-    with opened(ipc_adapter, kind, maxsize=1) as queue:
-        verdict.raised("SHARE-EXC-1", call("get_nowait() on an empty queue", queue.get_nowait), queue_module.Empty)
+    """An empty queue's non-blocking or timed get raises queue.Empty, a full one's put queue.Full (whichever
+    such form the adapter offers)."""
+    get = calls(ipc_adapter, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_TIMEOUT)
+    put = calls(ipc_adapter, QueueCall.PUT_NOWAIT, QueueCall.PUT_NOBLOCK, QueueCall.PUT_TIMEOUT)
+    with opened(ipc_adapter, kind, 1) as queue:
+        if get:
+            with continuing():
+                outcome = call(f"{get[0].describe(timeout=0.01)} on an empty queue", get[0].invoke, queue, timeout=0.01)
+                verdict.raised("SHARE-EXC-1", outcome, queue_module.Empty)
         verdict.returned("SHARE-EXC-1", call("put(1)", queue.put, 1))
-        verdict.raised("SHARE-EXC-1", call("put_nowait(2) on a full queue", queue.put_nowait, 2), queue_module.Full)
+        if put:
+            with continuing():
+                outcome = call(f"{put[0].describe(2, 0.01)} on a full queue", put[0].invoke, queue, 2, 0.01)
+                verdict.raised("SHARE-EXC-1", outcome, queue_module.Full)
         verdict.returned("SHARE-EXC-1", call("get()", queue.get))  # drained, so the feeder can finish

@@ -10,7 +10,7 @@ import multiprocessing
 import platform
 
 from conformance.adapter import Adapter, Consistency
-from implementations.stdlib import CAPABILITIES
+from implementations.stdlib import LACKS
 
 #: Faults live in objects each process inherits, so they run under fork only.
 CONTEXT = multiprocessing.get_context("fork")
@@ -23,9 +23,8 @@ def fault_adapter(module: str, **primitives) -> Adapter:
         name="fault-" + short.replace("_", "-"),
         implementation=module,
         version=platform.python_version(),
-        start_method="fork",
         context=CONTEXT,
-        capabilities=CAPABILITIES,
+        lacks=LACKS,
         consistency=Consistency.EVENTUAL,
         **primitives,
     )

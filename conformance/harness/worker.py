@@ -1,0 +1,373 @@
+"""What runs in a worker: connect back to the test process, then serve its commands or run a script.
+
+Every worker, whatever started it, runs :func:`main` (or, as an asyncio
+task, :func:`main_async`) with the address of the harness's listener, a
+token, and the primitive as the launcher's hand-off delivered it.  It
+connects (:class:`~conformance.harness.control.Channel`) and then obeys:
+
+* ``CALL``: run one method of the primitive (or a harness helper such as
+  ``recv_bytes_into`` into a fresh buffer) and reply with what it returned
+  or raised and how long it took: the peer of the state machines.
+* ``SCRIPT``: announce itself ready, wait for ``GO`` (the start barrier,
+  released for all workers of a crew at once), run the script, announcing
+  each operation in its progress slot, and reply with the records.  Signals
+  between workers travel through the test process.
+* ``PING``: answer at once (a worker serving commands is not stuck).
+* ``EXIT``, or the channel closing: return, so a process exits normally and
+  runs the implementation's exit handlers (a stdlib Queue flushes).
+
+A process worker first sends its error output, and the interpreter's
+fatal-error report, to a capture file the test process reads when the
+worker dies, and (on Linux) asks to be killed if the test process dies.
+"""
+
+import asyncio
+import ctypes
+import enum
+import faulthandler
+import os
+import pickle
+import random
+import signal
+import struct
+import sys
+import time
+from typing import Any, Callable, List, Optional, Tuple
+
+from conformance.harness.control import Channel, Slots
+from conformance.harness.operations import Action, Op, Record, Status, exception_name, prepare, received
+
+#: How long a worker may take to connect back once it runs (a spawned interpreter imports first).
+CONNECT_DEADLINE = 30.0
+
+#: A progress slot holds ``invocation time in microseconds * SLOT + index + 1``
+#: in one 64-bit word, so the test process never reads a time and an index
+#: that do not belong together (0: the worker has not begun its script).
+SLOT = 256
+MAX_SCRIPT = SLOT - 2
+
+
+class Message(str, enum.Enum):
+    """The kinds of control messages."""
+
+    CALL = "call"
+    SCRIPT = "script"
+    PING = "ping"
+    EXIT = "exit"
+    READY = "ready"
+    GO = "go"
+    SIGNAL = "signal"
+    WAIT = "wait"
+    RELEASE = "release"
+    DONE = "done"
+    REPLY = "reply"
+
+
+def _recv_bytes_into(resource, size: int, offset: int):
+    buffer = bytearray(size)
+    count = resource.recv_bytes_into(buffer, offset)
+    return count, bytes(buffer)
+
+
+def _relay(resource, value, timeout: float):
+    """Get a queue out of the resource queue and put ``value`` into it."""
+    inner = resource.get(True, timeout)
+    inner.put(value)
+
+
+#: Commands a peer runs besides plain methods of its resource.
+HELPERS = {"recv_bytes_into": _recv_bytes_into, "relay": _relay}
+
+#: Operations whose return value a record keeps.
+_ANSWERS = (Action.QSIZE, Action.EMPTY, Action.FULL, Action.POLL)
+
+
+#: Values a worker in the test process (a thread or a task) returned that cannot be pickled, by reply number:
+#: the test process takes them from here (see :func:`taken`).
+_LOCAL: dict = {}
+
+
+def taken(number: int) -> Any:
+    """A value a worker in this process left here for its reply."""
+    return _LOCAL.pop(number)
+
+
+def _reply(channel_send: Callable[[Any], None], status: str, value: Any, elapsed: float, local: bool = False) -> None:
+    try:
+        channel_send((Message.REPLY, status, value, elapsed))
+    except Exception as exc:  # an unpicklable value or exception
+        if local:
+            # A thread or task shares the test process: hand the object itself over.
+            number = id(value)
+            _LOCAL[number] = value
+            channel_send((Message.REPLY, f"{status} local", number, elapsed))
+        else:
+            channel_send((Message.REPLY, "raise", RuntimeError(f"the peer could not report {value!r}: {exc}"), elapsed))
+
+
+def _quiet(capture: str) -> None:
+    """Send this process's error output, and fatal-error reports, to ``capture`` (the test process reads it)."""
+    handle = open(capture, "ab", buffering=0)  # kept open for the life of the process
+    os.dup2(handle.fileno(), 2)
+    faulthandler.enable(file=handle, all_threads=True)
+
+
+def _die_with_parent() -> None:
+    """On Linux, be killed when the test process dies, so no worker outlives a killed run."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+#: The channel of a process worker, closed only by the process's exit.
+_KEPT: List[Channel] = []
+
+
+def _received(handoff, sent: Tuple[Any, ...], closing: int) -> Any:
+    """The primitive (or the pair of pipe ends) from what the hand-off sent; the last ``closing`` objects sent are
+    copies this worker must not keep, closed here."""
+    objects = [handoff.receive(each) for each in sent]
+    kept, stale = objects[: len(objects) - closing], objects[len(objects) - closing :]
+    for obj in stale:
+        try:
+            obj.close()
+        except Exception:  # a copy that cannot be closed is left to the process's exit
+            pass
+    return kept[0] if len(kept) == 1 else tuple(kept)
+
+
+def main(address: str, token: str, handoff, sent: Tuple[Any, ...], capture: Optional[str] = None, closing: int = 0) -> None:
+    """A worker of a thread or a process: connect, then serve (returning exits a process normally)."""
+    if capture is not None:
+        _quiet(capture)
+        _die_with_parent()
+    resource = _received(handoff, sent, closing)
+    channel = Channel.connect(address, token, CONNECT_DEADLINE)
+    _serve(channel, resource, local=capture is None)
+    if capture is None:
+        channel.close()
+    else:
+        # A process keeps its end open until it exits: the test process reads the end of the channel as the
+        # end of the process, after the exit handlers that flush what it put.
+        _KEPT.append(channel)
+
+
+def _serve(channel: Channel, resource: Any, local: bool) -> None:
+    while True:
+        try:
+            message = channel.recv()
+        except (EOFError, OSError):
+            return
+        kind = message[0]
+        if kind is Message.EXIT:
+            return
+        if kind is Message.PING:
+            channel.send((Message.REPLY, "ok", None, 0.0))
+        elif kind is Message.CALL:
+            _call(channel, resource, local, *message[1:])
+        elif kind is Message.SCRIPT:
+            _run_script(channel, resource, *message[1:])
+
+
+def _call(channel: Channel, resource: Any, local: bool, name: str, args: tuple, kwargs: dict) -> None:
+    start = time.monotonic()
+    try:
+        helper = HELPERS.get(name)
+        value = helper(resource, *args, **kwargs) if helper else getattr(resource, name)(*args, **kwargs)
+        status = "ok"
+    except BaseException as exc:  # report whatever the implementation raised
+        value, status = exc.with_traceback(None), "raise"
+    _reply(channel.send, status, value, time.monotonic() - start, local)
+
+
+def noise(rng: random.Random) -> float:
+    """Schedule noise before an operation, drawn from the worker's seed: seconds to pause (0: none, -1: yield).
+
+    This is noise, not synchronisation: it shifts where the OS interleaves
+    the workers, so repeated runs of one scenario explore different
+    schedules, reproducibly distributed for a given seed.
+    """
+    pick = rng.random()
+    if pick < 0.5:
+        return 0.0
+    if pick < 0.8:
+        return -1.0
+    return rng.choice((0.00002, 0.0001, 0.0005))
+
+
+def _outcome(op: Op, result: Any, reads: bool) -> Tuple[Status, Any]:
+    if reads:
+        return Status.OK, received(result)
+    return Status.OK, result if op.name in _ANSWERS else None
+
+
+def _run_script(channel: Channel, resource: Any, number: int, name: str, script: Tuple[Op, ...], seed: int, slots_path: str, slots_count: int) -> None:
+    slots = Slots(slots_count, slots_path)
+    rng = random.Random(seed)
+    records: List[Record] = []
+    try:
+        channel.send((Message.READY,))
+        if channel.recv(CONNECT_DEADLINE)[0] is not Message.GO:
+            return
+        for index, op in enumerate(script):
+            pause = noise(rng)
+            if pause < 0:
+                os.sched_yield() if hasattr(os, "sched_yield") else time.sleep(0)
+            elif pause:
+                time.sleep(pause)  # schedule noise, see noise()
+            t_inv = time.monotonic_ns()
+            slots[number] = t_inv // 1000 * SLOT + index + 1
+            status, value = _perform(channel, resource, op)
+            records.append(Record(name, index, op, status, value, t_inv, time.monotonic_ns()))
+        channel.send((Message.DONE, records))
+    finally:
+        slots.close()
+
+
+def _perform(channel: Optional[Channel], resource: Any, op: Op) -> Tuple[Status, Any]:
+    try:
+        if op.name is Action.FLUSH:
+            resource.close()
+            resource.join_thread()
+            return Status.OK, None
+        if op.name is Action.SIGNAL:
+            channel.send((Message.SIGNAL, op.key))
+            return Status.OK, None
+        if op.name is Action.WAIT:
+            channel.send((Message.WAIT, op.key))
+            try:
+                channel.recv(op.timeout)
+            except TimeoutError:
+                return Status.RAISED, "TimeoutError: the signal never came"
+            return Status.OK, None
+        invocation = prepare(resource, op)
+        return _outcome(op, invocation.method(*invocation.args, **invocation.kwargs), invocation.reads_item)
+    except BaseException as exc:  # the implementation may raise anything; the checker grades it
+        return Status.RAISED, exception_name(exc)
+
+
+def perform_here(resource: Any, op: Op) -> Tuple[Status, Any]:
+    """Run a queue or pipe operation in the test process (the prefix and the drain of a scenario: no signals)."""
+    return _perform(None, resource, op)
+
+
+# -- asyncio tasks -------------------------------------------------------------------------
+
+
+class _AsyncChannel:
+    """The task side of a :class:`Channel`, on asyncio streams (the same framing)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+
+    async def send(self, message: Any) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.writer.write(struct.pack("!I", len(data)) + data)
+        await self.writer.drain()
+
+    async def recv(self, timeout: Optional[float] = None) -> Any:
+        async def whole():
+            (size,) = struct.unpack("!I", await self.reader.readexactly(4))
+            return pickle.loads(await self.reader.readexactly(size))
+
+        return await (whole() if timeout is None else asyncio.wait_for(whole(), timeout))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def main_async(address: str, token: str, handoff, sent: Tuple[Any, ...], capture: Optional[str] = None, closing: int = 0) -> None:
+    """A worker that is an asyncio task: operations with a ``coro_<name>`` form are awaited."""
+    resource = _received(handoff, sent, closing)
+    reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(address), CONNECT_DEADLINE)
+    channel = _AsyncChannel(reader, writer)
+    try:
+        await channel.send(token)
+        while True:
+            try:
+                message = await channel.recv()
+            except (asyncio.IncompleteReadError, ConnectionError, OSError):
+                return
+            kind = message[0]
+            if kind is Message.EXIT:
+                return
+            if kind is Message.PING:
+                await channel.send((Message.REPLY, "ok", None, 0.0))
+            elif kind is Message.CALL:
+                await _call_async(channel, resource, *message[1:])
+            elif kind is Message.SCRIPT:
+                await _run_script_async(channel, resource, *message[1:])
+    finally:
+        channel.close()
+
+
+async def _call_async(channel: _AsyncChannel, resource: Any, name: str, args: tuple, kwargs: dict) -> None:
+    start = time.monotonic()
+    try:
+        coroutine = getattr(resource, f"coro_{name}", None)
+        if coroutine is not None:
+            value = await coroutine(*args, **kwargs)
+        else:
+            helper = HELPERS.get(name)
+            value = helper(resource, *args, **kwargs) if helper else getattr(resource, name)(*args, **kwargs)
+        status = "ok"
+    except BaseException as exc:  # report whatever the implementation raised
+        value, status = exc.with_traceback(None), "raise"
+    replies: List[Any] = []
+
+    def keep(reply):
+        pickle.dumps(reply)  # the same test as sending it: an unpicklable value is handed over in this process
+        replies.append(reply)
+
+    _reply(keep, status, value, time.monotonic() - start, local=True)
+    await channel.send(replies[-1])
+
+
+async def _run_script_async(channel: _AsyncChannel, resource: Any, number: int, name: str, script, seed: int, slots_path: str, slots_count: int) -> None:
+    slots = Slots(slots_count, slots_path)
+    rng = random.Random(seed)
+    records: List[Record] = []
+    try:
+        await channel.send((Message.READY,))
+        if (await channel.recv(CONNECT_DEADLINE))[0] is not Message.GO:
+            return
+        for index, op in enumerate(script):
+            await asyncio.sleep(max(0.0, noise(rng)))  # schedule noise (0 yields to the other tasks), see noise()
+            t_inv = time.monotonic_ns()
+            slots[number] = t_inv // 1000 * SLOT + index + 1
+            status, value = await _perform_async(channel, resource, op)
+            records.append(Record(name, index, op, status, value, t_inv, time.monotonic_ns()))
+        await channel.send((Message.DONE, records))
+    finally:
+        slots.close()
+
+
+async def _perform_async(channel: _AsyncChannel, resource: Any, op: Op) -> Tuple[Status, Any]:
+    try:
+        if op.name is Action.FLUSH:
+            resource.close()
+            resource.join_thread()
+            return Status.OK, None
+        if op.name is Action.SIGNAL:
+            await channel.send((Message.SIGNAL, op.key))
+            return Status.OK, None
+        if op.name is Action.WAIT:
+            await channel.send((Message.WAIT, op.key))
+            try:
+                await channel.recv(op.timeout)
+            except asyncio.TimeoutError:
+                return Status.RAISED, "TimeoutError: the signal never came"
+            return Status.OK, None
+        invocation = prepare(resource, op, coroutines=True)
+        result = invocation.method(*invocation.args, **invocation.kwargs)
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            result = await result
+        return _outcome(op, result, invocation.reads_item)
+    except BaseException as exc:  # the implementation may raise anything; the checker grades it
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        return Status.RAISED, exception_name(exc)
+
