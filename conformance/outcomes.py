@@ -58,6 +58,13 @@ def add_options(group) -> None:
         help=f"write a JSON report of every clause's outcome to PATH; '{{adapter}}' in PATH is "
         f"replaced by the adapter's name (env {REPORT_ENV_VAR})",
     )
+    group.addoption(
+        "--ipc-require-evidence",
+        action="store_true",
+        default=False,
+        help="fail a test that passes without a check of each clause it cites that applies to the adapter "
+        "(the suite's own traceability check; a run with few examples may not reach every clause)",
+    )
 
 
 def expectation_paths(config, adapter) -> List[str]:
@@ -215,6 +222,17 @@ class Outcomes:
                 self._mark_expected(report, self._expecting(item.nodeid, report.ipc_clauses, report.ipc_failures))
         elif report.passed and call.when == "call" and ledger.deviations:
             self._grade_deviations(report, list(ledger.deviations.values()))
+        elif report.passed and call.when == "call" and self.config.getoption("--ipc-require-evidence"):
+            self._require_evidence(report, ledger)
+
+    def _require_evidence(self, report, ledger: evidence.Ledger) -> None:
+        """Fail a passing test that did not judge every clause it cites (and that applies to the adapter)."""
+        unjudged = [c for c in report.ipc_clauses if self.applies(c) is None and not ledger.checks.get(c)]
+        if unjudged:
+            report.outcome = "failed"
+            report.longrepr = (f"ipc-conformance: the test cites {', '.join(unjudged)} but ran no check of "
+                               f"{'it' if len(unjudged) == 1 else 'them'}: cite only what the test checks")
+            report.ipc_failures = [{"clause": None, "text": report.longrepr}]
 
     def _grade_deviations(self, report, deviations: List[evidence.Deviation]) -> None:
         """A test that ran to its end with tolerated deviations: expected if all are listed, else failed (survey)."""

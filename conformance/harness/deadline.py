@@ -85,13 +85,29 @@ class _CallThread:
 _threads = threading.local()
 
 
+def patience(deadline: float) -> float:
+    """``deadline``, or :data:`timing.SHRINK_WAIT` while Hypothesis shrinks a failure of the running test.
+
+    Every wait of the suite goes through here: once a test has failed,
+    the candidates Hypothesis tries while shrinking wait only so long for
+    what should come at once; its final replay waits the full deadline.
+    """
+    from conformance import evidence, hypothesis_hooks
+
+    if deadline > timing.SHRINK_WAIT and evidence.current().failure_seen and not hypothesis_hooks.final_replay():
+        return timing.SHRINK_WAIT
+    return deadline
+
+
 def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing.OPERATION_DEADLINE, **kwargs: Any) -> Outcome:
     """Run ``fn(*args, **kwargs)`` with a deadline and report what happened.
 
     The call runs on a helper thread.  If it has not returned by the
-    deadline the thread is abandoned (closing the resource in teardown
-    releases it) and the outcome is ``hung``.
+    deadline (cut short while Hypothesis shrinks, :func:`patience`) the
+    thread is abandoned (closing the resource in teardown releases it) and
+    the outcome is ``hung``.
     """
+    deadline = patience(deadline)
     outcome = Outcome(what)
     done = threading.Event()
 
@@ -131,6 +147,7 @@ def eventually(predicate: Callable[[], bool], deadline: float = timing.VISIBILIT
     no signal to wait on (the feeder thread publishes silently), not a
     synchronising sleep.
     """
+    deadline = patience(deadline)
     start = time.monotonic()
     pause = timing.POLL_FIRST
     while True:

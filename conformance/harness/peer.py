@@ -24,7 +24,7 @@ from typing import Any, Iterable, Optional, Tuple
 from conformance.adapter import Mode
 from conformance.harness import timing
 from conformance.harness.control import Listener, remove, tail, unique
-from conformance.harness.deadline import Outcome, short
+from conformance.harness.deadline import Outcome, patience, short
 from conformance.harness.worker import CONNECT_DEADLINE, Message, main, main_async, taken
 
 
@@ -142,6 +142,7 @@ class Peer:
             raise PeerError(f"the peer did not answer the harness: {outcome.describe()}")
 
     def _collect(self, what: str, deadline: float) -> Outcome:
+        deadline = patience(deadline)
         start = time.monotonic()
         while True:
             waited = time.monotonic() - start

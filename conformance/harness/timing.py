@@ -50,6 +50,15 @@ STILL_BLOCKED = 0.05
 #: the operations' times in that stretch are no evidence of a hang.
 NOTICE_LATE = 1.0 * SCALE
 
+#: While Hypothesis shrinks a failure it has seen, every wait for something
+#: that should come at once (an item, an answer, a wake-up) is cut to this:
+#: a candidate either shows the failure (the thing never comes) or shows
+#: the thing well within it, so shrinking does not wait out the full
+#: deadline at every candidate.  The final replay of the shrunk example
+#: waits the full deadlines again, so the failure it reports is graded by
+#: them (:func:`conformance.harness.deadline.patience`).
+SHRINK_WAIT = 0.5 * SCALE
+
 #: Joining a process: after this it is terminated, after as long again killed.
 JOIN_GRACE = 3.0 * SCALE
 
