@@ -18,6 +18,14 @@ Options (each with an environment variable):
     known deviations and the JSON report (see :mod:`conformance.outcomes`).
 ``--ipc-example-db SPEC``, ``--ipc-seed N``
     the example database and the seed (see :mod:`conformance.replay`).
+``--ipc-watchdog on|off`` (``IPC_CONFORMANCE_WATCHDOG``)
+    on by default: a supervisor process kills a test process that stops
+    making progress (a call holding the GIL, a deadlock in C, a crash) and
+    its test fails with every thread's traceback; a run of the suite uses
+    pytest-xdist ``-n 1``, so the run goes on with the next test; the run
+    ends within seconds of its summary (see :mod:`conformance.watchdog`).
+    Processes a run leaves running are reaped at its end whatever the
+    setting (see :mod:`conformance.leftovers`).
 
 Markers:
 
@@ -44,8 +52,9 @@ from conformance.harness.peer import reap
 from conformance.primitives import Feature, Primitive
 from conformance.verdict import expect
 
-# The seed and example-database options and hooks.
-pytest_plugins = ("conformance.replay",)
+# The seed and example-database options and hooks; the watchdog (a stopped test process fails its test, the run
+# goes on and ends); the reaping of what a run left running.
+pytest_plugins = ("conformance.replay", "conformance.watchdog", "conformance.leftovers")
 
 SURVEY_ENV_VAR = "IPC_CONFORMANCE_SURVEY"
 
@@ -109,9 +118,10 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    adapter = getattr(config, "_ipc_adapter", None)
-    if adapter is not None and adapter.shutdown is not None:
-        adapter.shutdown()
+    from conformance.leftovers import shutdown_adapter  # a plugin of its own: imported by pytest first
+
+    # Done at the session's end already, before the leftovers were reaped, unless the session never ended.
+    shutdown_adapter(config)
 
 
 def pytest_report_header(config):

@@ -116,6 +116,8 @@ class RunReport:
         }
         self.entry_status: Dict[str, str] = {}
         self.exit_status: Optional[int] = None
+        #: Processes the run left running, reaped at its end (conformance.leftovers).
+        self.leftovers: List[str] = []
 
     def collected(self, cited: Dict[str, List[str]]) -> None:
         """The selected tests and the clauses each cites."""
@@ -274,6 +276,7 @@ class RunReport:
             "duration": round(time.time() - self.started_at, 3),
             "exit_status": self.exit_status,
             "running": [nodeid for nodeid, test in self.tests.items() if _running(test)],
+            "leftovers": self.leftovers,
             "sections": [{"name": name, "title": spec.section_title(name)} for name in spec.SECTIONS],
             "summary": summary,
             "clauses": clauses,

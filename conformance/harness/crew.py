@@ -31,13 +31,14 @@ and after every execution.
 """
 
 import enum
+import functools
 import os
 import select
 import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from conformance.harness import timing
+from conformance.harness import heartbeat, timing
 from conformance.harness.control import Listener, Slots
 from conformance.harness.operations import WAITS_FOR_OTHERS, Action, Op, Record, Status, deadline_of
 from conformance.harness.peer import Enlisted, reap_worker
@@ -138,6 +139,19 @@ class _Worker:
         return min(map(deadline_of, ahead), default=None)
 
 
+def _resting(method):
+    """The watchdog's: once a wait of the crew is over, however it ends, the test process is between operations."""
+
+    @functools.wraps(method)
+    def waiting(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        finally:
+            heartbeat.rest()
+
+    return waiting
+
+
 class Crew:
     """Workers sharing ``resource``; always reaped by :meth:`reap` (use it as a context manager).
 
@@ -163,6 +177,7 @@ class Crew:
     def __exit__(self, *exc_info) -> None:
         self.reap()
 
+    @_resting
     def start(self, scripts: Sequence[Tuple[str, Tuple[Op, ...], int]]) -> Optional[Stall]:
         """Start one worker per ``(name, script, seed)`` and release them together; a Stall if one never starts."""
         self._slots = Slots(len(scripts))
@@ -176,6 +191,7 @@ class Crew:
                 self.workers.append(worker)
                 worker.enlisted = Enlisted(self._adapter, listener, resources, f"ipc-conformance worker {name}", self._close_in_child)
             for worker in self.workers:
+                heartbeat.beat(f"starting crew worker {worker.name}", CONNECT_DEADLINE)
                 worker.channel = listener.accept(worker.enlisted.token, CONNECT_DEADLINE, worker.enlisted.worker.alive)
                 if worker.channel is None:
                     return self._never_started(worker)
@@ -184,6 +200,7 @@ class Crew:
         finally:
             listener.close()
         for worker in self.workers:
+            heartbeat.beat(f"waiting for crew worker {worker.name} to be ready", CONNECT_DEADLINE)
             try:
                 ready = worker.channel.recv(CONNECT_DEADLINE)
             except (EOFError, TimeoutError, OSError):
@@ -242,6 +259,7 @@ class Crew:
         else:
             self._waiting.setdefault(key, []).append(worker)
 
+    @_resting
     def wait_reports(self, help_step: Optional[Callable[[], None]] = None) -> Optional[Stall]:
         """Wait until every worker has reported its records; a :class:`Stall` if one cannot.
 
@@ -288,6 +306,7 @@ class Crew:
                 elif any(w.flush_ahead() for w in pending):
                     wake = min(wake, now + timing.HELP_AFTER * 1e9)
             asked = max(0.0, (wake - now) / 1e9)
+            heartbeat.beat(f"waiting for crew workers {', '.join(w.name for w in pending)}", asked)
             select.select([w.channel for w in pending], [], [], asked)
             self._overslept = (time.monotonic_ns() - now) / 1e9 - asked
 
@@ -299,6 +318,7 @@ class Crew:
             return None
         return min((since for name, since in current if name is Action.FLUSH), default=None)
 
+    @_resting
     def wait_exits(self, help_step: Optional[Callable[[], None]], deadline: float) -> Optional[str]:
         """Tell every worker to end and wait until all have; the names of those still running after ``deadline``.
 
@@ -333,6 +353,7 @@ class Crew:
                 help_step()
             else:
                 wake = start + (timing.HELP_AFTER if help_step is not None else deadline)
+                heartbeat.beat(f"waiting for crew workers {', '.join(w.name for w in running)} to end", max(0.0, wake - now))
                 select.select([w.channel for w in running], [], [], max(0.0, wake - now))
 
     def hung_records(self, stall: Stall) -> List[Record]:

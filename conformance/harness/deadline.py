@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
 
-from conformance.harness import timing
+from conformance.harness import heartbeat, timing
 
 
 @dataclass
@@ -26,6 +26,8 @@ class Outcome:
     error: Optional[BaseException] = None
     elapsed: float = 0.0
     hung: bool = False
+    #: What a worker that died printed (its fatal-error report, say), shown whole after the one-line outcome.
+    printed: str = ""
 
     @property
     def ok(self) -> bool:
@@ -33,10 +35,14 @@ class Outcome:
 
     def describe(self) -> str:
         if self.hung:
-            return f"{self.what} did not return within {self.elapsed:.2f}s"
-        if self.error is not None:
-            return f"{self.what} raised {qualified_name(type(self.error))}({short(self.error)}) after {self.elapsed:.3f}s"
-        return f"{self.what} returned {short(self.value)} after {self.elapsed:.3f}s"
+            text = f"{self.what} did not return within {self.elapsed:.2f}s"
+        elif self.error is not None:
+            text = f"{self.what} raised {qualified_name(type(self.error))}({short(self.error)}) after {self.elapsed:.3f}s"
+        else:
+            text = f"{self.what} returned {short(self.value)} after {self.elapsed:.3f}s"
+        if self.printed:
+            text += "\n  what it printed:\n" + "\n".join("    " + line for line in self.printed.splitlines())
+        return text
 
 
 def qualified_name(kind: type) -> str:
@@ -131,8 +137,11 @@ def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing
     if worker is None or worker.pid != os.getpid():
         worker = _threads.worker = _CallThread()
     started = time.monotonic()
+    heartbeat.beat(what, deadline)  # the watchdog's, for a call that stops the whole process
     worker.jobs.put(run)
-    if done.wait(deadline):
+    returned = done.wait(deadline)
+    heartbeat.rest()
+    if returned:
         return outcome
     _threads.worker = None  # stuck in the call
     return Outcome(what, elapsed=time.monotonic() - started, hung=True)
@@ -150,11 +159,15 @@ def eventually(predicate: Callable[[], bool], deadline: float = timing.VISIBILIT
     deadline = patience(deadline)
     start = time.monotonic()
     pause = timing.POLL_FIRST
+    what = f"polling {getattr(predicate, '__qualname__', 'a condition')} until it holds"
     while True:
+        heartbeat.beat(what, max(0.0, deadline - (time.monotonic() - start)) + timing.POLL_LONGEST)
         if predicate():
+            heartbeat.rest()
             return True, time.monotonic() - start
         waited = time.monotonic() - start
         if waited >= deadline:
+            heartbeat.rest()
             return False, waited
         time.sleep(min(pause, deadline - waited))  # bounded poll, see docstring
         pause = min(pause * 2, timing.POLL_LONGEST)

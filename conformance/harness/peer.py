@@ -22,7 +22,7 @@ import uuid
 from typing import Any, Iterable, Optional, Tuple
 
 from conformance.adapter import Mode
-from conformance.harness import timing
+from conformance.harness import heartbeat, timing
 from conformance.harness.control import Listener, remove, tail, unique
 from conformance.harness.deadline import Outcome, patience, short
 from conformance.harness.worker import CONNECT_DEADLINE, Message, main, main_async, taken
@@ -47,22 +47,50 @@ class Enlisted:
         target = main_async if launcher.mode is Mode.TASKS else main
         self.worker = launcher.start(target, (listener.address, self.token, launcher.handoff, sent, self.capture, len(closing)), name)
 
-    def death(self) -> str:
-        """How the worker ended, with the end of what it printed."""
+    def ending(self) -> str:
+        """How the worker ended: killed by which signal, or its exit code."""
         code = self.worker.exitcode
         if code is not None and code < 0:
             try:
-                how = f"was killed by {signal.Signals(-code).name}"
+                return f"was killed by {signal.Signals(-code).name}"
             except ValueError:
-                how = f"was killed by signal {-code}"
-        else:
-            how = f"exited with code {code}"
-        printed = tail(self.capture)
-        return how + (f"; its output:\n{printed}" if printed else "")
+                return f"was killed by signal {-code}"
+        return f"exited with code {code}"
+
+    def printed(self) -> str:
+        """What the worker printed (its error output, a fatal-error report), captured instead of shown on the
+        terminal: its beginning (where a fatal-error report names the error and the thread that died) and its end."""
+        return excerpt(self.capture)
+
+    def death(self) -> str:
+        """How the worker ended, with the end of what it printed."""
+        printed = self.printed()
+        return self.ending() + (f"; its output:\n{printed}" if printed else "")
+
+    def died(self, what: str, elapsed: float, gone: str = "") -> Outcome:
+        """The outcome of a command the worker was running when it died, with what it printed in full."""
+        return Outcome(what, error=ChildProcessError(f"the peer {gone}{self.ending()}"), elapsed=elapsed, printed=self.printed())
 
     def release(self) -> None:
         self.worker.release()
         remove([self.capture])
+
+
+#: How much of a worker's captured output a failure shows: its beginning and its end.
+HEAD, TAIL = 6000, 2000
+
+
+def excerpt(path) -> str:
+    """The beginning and the end of a captured output file (empty if there is none)."""
+    whole = tail(path, HEAD + TAIL)
+    if not whole.startswith("..."):
+        return whole
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD).decode("utf-8", "replace").rstrip()
+    except OSError:
+        return whole
+    return f"{head}\n...\n{tail(path, TAIL)[3:]}"
 
 
 def reap_worker(worker) -> None:
@@ -105,10 +133,12 @@ class Peer:
         self._exiting = False
         listener = Listener()
         try:
+            heartbeat.beat("starting a peer", CONNECT_DEADLINE)  # the watchdog's
             self._enlisted = Enlisted(adapter, listener, (resource,), "ipc-conformance peer", close_in_child)
             self._worker = self._enlisted.worker
             self._channel = listener.accept(self._enlisted.token, CONNECT_DEADLINE, self._worker.alive)
         finally:
+            heartbeat.rest()
             listener.close()
         if self._channel is None:
             alive = self._worker.alive()
@@ -127,7 +157,7 @@ class Peer:
         try:
             self._channel.send((Message.CALL, name, args, kwargs))
         except OSError as exc:
-            self._busy._outcome = Outcome(what, error=ChildProcessError(f"the peer is gone ({exc}); it {self._enlisted.death()}"))
+            self._busy._outcome = self._enlisted.died(what, 0.0, gone=f"is gone ({exc}); it ")
         return self._busy
 
     def run(self, name: str, *args: Any, deadline: float = timing.OPERATION_DEADLINE, **kwargs: Any) -> Outcome:
@@ -143,6 +173,13 @@ class Peer:
 
     def _collect(self, what: str, deadline: float) -> Outcome:
         deadline = patience(deadline)
+        heartbeat.beat(what, deadline + timing.IMMEDIATE)  # the watchdog's
+        try:
+            return self._wait_for(what, deadline)
+        finally:
+            heartbeat.rest()
+
+    def _wait_for(self, what: str, deadline: float) -> Outcome:
         start = time.monotonic()
         while True:
             waited = time.monotonic() - start
@@ -152,11 +189,11 @@ class Peer:
                 _, status, value, elapsed = self._channel.recv(min(0.1, deadline - waited))
             except TimeoutError:
                 if not self._worker.alive():
-                    return Outcome(what, error=ChildProcessError(f"the peer {self._enlisted.death()}"), elapsed=waited)
+                    return self._enlisted.died(what, waited)
                 continue
             except (EOFError, OSError):
                 self._worker.join(timing.IMMEDIATE)
-                return Outcome(what, error=ChildProcessError(f"the peer {self._enlisted.death()}"), elapsed=time.monotonic() - start)
+                return self._enlisted.died(what, time.monotonic() - start)
             if status.endswith(" local"):
                 status, value = status.split()[0], taken(value)
             if status == "ok":

@@ -84,3 +84,32 @@ FLUSHED_VISIBLE = 0.2 * SCALE
 #: after this may be waiting for room in the pipe; from then on the test
 #: process helps it with bounded gets.
 HELP_AFTER = 0.02
+
+#: The watchdog (:mod:`conformance.harness.supervisor`): a test process whose
+#: operation has not returned this long after its deadline has stopped
+#: (the harness's own deadline would have ended the wait otherwise: its
+#: helper thread could not run, the GIL is held or the process is stuck in
+#: C).  Generous: a loaded host must not make a slow test look dead.
+WATCHDOG_SLACK = 20.0 * SCALE
+
+#: The watchdog: how long a test process may go between two operations
+#: (Hypothesis generating or shrinking, the harness's own work, pytest's
+#: between two tests) before it counts as stopped.
+WATCHDOG_IDLE = 120.0 * SCALE
+
+#: The watchdog's poll of the heartbeat (it is not synchronisation: a beat
+#: is overdue by seconds when it matters, and the poll only bounds how late
+#: the watchdog notices).
+WATCHDOG_POLL = 0.25
+
+#: The watchdog: how long it waits for a stopped process's traceback dump.
+DUMP_WAIT = 2.0 * SCALE
+
+#: After the run's summary the test process has this long to end; past it
+#: the watchdog dumps its threads' tracebacks and kills it (a non-daemon
+#: thread or child of the implementation would otherwise keep it for ever).
+EXIT_GRACE = 5.0 * SCALE
+
+#: At the session's end, processes the run left behind are terminated,
+#: then killed if they are still there after this.
+REAP_GRACE = 1.0 * SCALE
