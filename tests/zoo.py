@@ -86,6 +86,7 @@ FAULTS = (
     _seq("full_raised_early", "capacity", ["QUEUE-MAXSIZE-2", "QUEUE-PUT-1", "QUEUE-QSIZE-1", "QUEUE-FULL-1"], QUEUE),
     # wrong exception types
     _seq("wrong_empty_exception", "exception types", ["QUEUE-GET-3", "QUEUE-GET-2", "QUEUE-TIMEOUT-1"], QUEUE),
+    _seq("get_raises_own_empty", "exception types", ["QUEUE-GET-3", "QUEUE-GET-2", "QUEUE-TIMEOUT-1"], QUEUE),
     _seq("full_raises_empty", "exception types", ["QUEUE-MAXSIZE-1", "QUEUE-PUT-2", "QUEUE-PUT-3", "QUEUE-TIMEOUT-1"], QUEUE),
     _seq("closed_get_oserror", "exception types", ["QUEUE-CLOSE-2"], QUEUE),
     _seq("closed_connection_valueerror", "exception types", ["PIPE-CLOSE-1"], PIPE),
