@@ -7,12 +7,15 @@ markers, so it sees the citations even when one of them is unknown.
 ``--citations-out FILE``
     write one JSON record per collected test: ``nodeid``, ``path`` (the
     test module's file), ``spec`` (the clause IDs of every ``spec`` marker
-    on the test, its class and its module) and ``requires``.
+    on the test, its class and its module), ``any`` (whether a ``spec``
+    marker says ``any=True``) and ``uses`` (each argument of its ``uses``
+    markers, such as ``Primitive.PIPE``).
 ``--cites PREFIX``
     keep only the tests citing a clause whose ID starts with ``PREFIX``
     (repeatable); the others are deselected.
 """
 
+import enum
 import json
 
 import pytest
@@ -24,8 +27,13 @@ def pytest_addoption(parser):
     group.addoption("--cites", action="append", default=[], help="keep only tests citing a clause ID with this prefix")
 
 
-def _args(item, marker):
-    return [str(arg) for mark in item.iter_markers(marker) for arg in mark.args]
+def _shown(arg) -> str:
+    """``Primitive.PIPE`` for a member of an enum, else the argument's ``repr``."""
+    return f"{type(arg).__name__}.{arg.name}" if isinstance(arg, enum.Enum) else repr(arg)
+
+
+def _args(item, marker, show=str):
+    return [show(arg) for mark in item.iter_markers(marker) for arg in mark.args]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -33,7 +41,13 @@ def pytest_collection_modifyitems(config, items):
     out = config.getoption("--citations-out")
     if out:
         records = [
-            {"nodeid": item.nodeid, "path": str(item.path), "spec": _args(item, "spec"), "requires": _args(item, "requires")}
+            {
+                "nodeid": item.nodeid,
+                "path": str(item.path),
+                "spec": _args(item, "spec"),
+                "any": any(mark.kwargs.get("any", False) for mark in item.iter_markers("spec")),
+                "uses": _args(item, "uses", _shown),
+            }
             for item in items
         ]
         with open(out, "w") as handle:
