@@ -7,11 +7,12 @@ process, and its errors are what a user sees.
 
 import platform
 import re
+import sys
 
 import pytest
 
-from conformance import profiles, registry
-from conformance.adapter import Capability
+from conformance import profiles, registry, spec
+from conformance.primitives import Feature
 from tests.conftest import output
 
 USAGE_ERROR = pytest.ExitCode.USAGE_ERROR
@@ -24,9 +25,9 @@ def test_nothing():
 #: Adapters that are wrong in one way each, loaded by ``module:object``.
 BAD_ADAPTERS = '''
 import multiprocessing
-import platform
 
-from conformance.adapter import Adapter, Capability
+from conformance.adapter import Adapter
+from conformance.primitives import Feature
 
 CONTEXT = multiprocessing.get_context("fork")
 
@@ -45,14 +46,20 @@ class QueueWithoutClose:
         return getattr(self._queue, name)
 
 
-CLAIMS_CLOSE = Adapter(
-    name="claims-close",
-    implementation="bad",
-    version="0",
-    context=CONTEXT,
-    queue=QueueWithoutClose,
-    capabilities={Capability.CLOSE},
-)
+def queue_only(name, **kwargs):
+    return Adapter(name=name, implementation="bad", version="0", context=CONTEXT, queue=QueueWithoutClose, **kwargs)
+
+
+NO_CLOSE = {Feature.QUEUE_CLOSE: "this queue has no close()", Feature.QUEUE_FEEDER: "this queue has no feeder thread"}
+
+#: Its queue has no close(), and it does not say so.
+SILENT_ABOUT_CLOSE = queue_only("silent-about-close")
+#: The same queue, declared as it is.
+DECLARES_NO_CLOSE = queue_only("declares-no-close", lacks=NO_CLOSE)
+#: Declares it lacks a feature of a primitive it does not offer.
+LACKS_POLL_WITHOUT_A_PIPE = queue_only("lacks-poll", lacks={**NO_CLOSE, Feature.PIPE_POLL: "no poll()"})
+#: Its launcher is not one.
+BAD_LAUNCHER = queue_only("bad-launcher", lacks=NO_CLOSE, launcher=object())
 
 NOT_AN_ADAPTER = {"name": "a dict is not an adapter"}
 
@@ -61,12 +68,26 @@ def returns_a_string():
     return "stdlib"
 '''
 
-UNKNOWN_CAPABILITY = """
+#: Adapters whose module raises while it builds them (Adapter checks its arguments as it is made).
+UNKNOWN_FEATURE = """
 import multiprocessing
 from conformance.adapter import Adapter
 
 ADAPTER = Adapter(name="telepath", implementation="bad", version="0",
-                  context=multiprocessing.get_context("fork"), capabilities={"qsize", "telepathy"})
+                  context=multiprocessing.get_context("fork"), lacks={"qsize": "no counting", "telepathy": "no mind reading"})
+"""
+
+UNKNOWN_TRAIT = """
+import multiprocessing
+from conformance.adapter import Adapter
+
+ADAPTER = Adapter(name="traity", implementation="bad", version="0", context=multiprocessing.get_context("fork"), traits={"proxy"})
+"""
+
+NO_WAY_TO_RUN_WORKERS = """
+from conformance.adapter import Adapter
+
+ADAPTER = Adapter(name="nowhere", implementation="bad", version="0", queue=lambda maxsize=0: None)
 """
 
 BROKEN_IMPORT = """
@@ -127,16 +148,41 @@ def test_option_overrides_environment(pytester, run_pytest):
     assert header(result).startswith("ipc-conformance adapter: stdlib-fork ")
 
 
-def test_header_shows_adapter_version_python_start_method_and_profile(pytester, run_pytest):
+def test_header_shows_adapter_version_python_workers_profile_and_mode(pytester, run_pytest):
     pytester.makepyfile(PASSING_TEST)
     result = run_pytest("--ipc-adapter", "stdlib-forkserver", "--ipc-profile", "ci")
     assert result.ret == 0, output(result)
     python = platform.python_version()
-    assert header(result).startswith(
+    assert header(result) == (
         f"ipc-conformance adapter: stdlib-forkserver (CPython multiprocessing {python}), "
-        f"Python {python}, start method forkserver, "
+        f"Python {python}, workers: processes (forkserver), queue consistency eventual, "
+        "primitives Queue, JoinableQueue, SimpleQueue, Pipe, lacks nothing, limits none"
     ), header(result)
-    assert profile_line(result) == "ipc-conformance profile: ci"
+    assert profile_line(result) == "ipc-conformance profile: ci, mode: gate"
+
+
+def test_header_names_what_the_manager_lacks_and_its_trait(pytester, run_pytest):
+    pytester.makepyfile(PASSING_TEST)
+    result = run_pytest("--ipc-adapter", "manager")
+    assert result.ret == 0, output(result)
+    line = header(result)
+    assert "queue consistency exact, proxy queues, primitives Queue, JoinableQueue, lacks QUEUE_CLOSE, QUEUE_FEEDER," in line, line
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_survey_mode_is_chosen_by_option_or_environment(pytester, run_pytest, how):
+    pytester.makepyfile(PASSING_TEST)
+    result = run_pytest("--ipc-survey") if how == "option" else run_pytest(env={"IPC_CONFORMANCE_SURVEY": "1"})
+    assert result.ret == 0, output(result)
+    assert profile_line(result) == "ipc-conformance profile: dev, mode: survey (every clause graded; no deviation stops a test)"
+
+
+def test_survey_environment_variable_takes_only_0_or_1(pytester, run_pytest):
+    pytester.makepyfile(PASSING_TEST)
+    assert profile_line(run_pytest(env={"IPC_CONFORMANCE_SURVEY": "0"})).endswith("mode: gate")
+    result = run_pytest(env={"IPC_CONFORMANCE_SURVEY": "yes"})
+    assert result.ret == USAGE_ERROR
+    assert "IPC_CONFORMANCE_SURVEY='yes'; set it to 1 (survey) or 0 (gate)" in error_line(result)
 
 
 def test_module_that_fails_to_import_is_named(pytester, run_pytest):
@@ -170,24 +216,63 @@ def test_path_without_object_is_explained(pytester, run_pytest):
     assert "must look like 'package.module:object'" in error_line(result)
 
 
-def test_claimed_capability_with_missing_method_names_primitive_method_and_capability(pytester, run_pytest):
+def test_undeclared_missing_method_names_primitive_method_and_how_to_declare_it(pytester, run_pytest):
     pytester.makepyfile(PASSING_TEST, bad_adapters=BAD_ADAPTERS)
-    result = run_pytest("--ipc-adapter", "bad_adapters:CLAIMS_CLOSE")
+    result = run_pytest("--ipc-adapter", "bad_adapters:SILENT_ABOUT_CLOSE")
     assert result.ret == USAGE_ERROR
     line = error_line(result)
-    assert "its queue has no method close()" in line, line
-    assert re.search(r"claims capability [^;]*'close'", line), line
+    assert "adapter 'silent-about-close': its Queue has no method close()" in line, line
+    assert "declare lacks={Feature.QUEUE_CLOSE: 'why'}" in line, line
 
 
-def test_unknown_capability_is_an_error_listing_the_valid_ones(pytester, run_pytest):
-    pytester.makepyfile(PASSING_TEST, telepath=UNKNOWN_CAPABILITY)
+def test_declared_absence_is_accepted_and_shown(pytester, run_pytest):
+    pytester.makepyfile(PASSING_TEST, bad_adapters=BAD_ADAPTERS)
+    result = run_pytest("--ipc-adapter", "bad_adapters:DECLARES_NO_CLOSE")
+    assert result.ret == 0, output(result)
+    assert "primitives Queue, lacks QUEUE_CLOSE, QUEUE_FEEDER," in header(result), header(result)
+
+
+def test_lacking_a_feature_of_a_primitive_not_offered_is_an_error(pytester, run_pytest):
+    pytester.makepyfile(PASSING_TEST, bad_adapters=BAD_ADAPTERS)
+    result = run_pytest("--ipc-adapter", "bad_adapters:LACKS_POLL_WITHOUT_A_PIPE")
+    assert result.ret == USAGE_ERROR
+    line = error_line(result)
+    assert "adapter 'lacks-poll' declares it lacks poll(), a feature of Pipe, which it does not offer" in line, line
+
+
+def test_launcher_that_is_not_one_is_an_error(pytester, run_pytest):
+    pytester.makepyfile(PASSING_TEST, bad_adapters=BAD_ADAPTERS)
+    result = run_pytest("--ipc-adapter", "bad_adapters:BAD_LAUNCHER")
+    assert result.ret == USAGE_ERROR
+    line = error_line(result)
+    assert "adapter 'bad-launcher': its launcher" in line and "is not a Launcher" in line, line
+    assert "Processes(context), Threads() or Tasks()" in line, line
+
+
+def test_unknown_feature_is_an_error_listing_the_valid_ones(pytester, run_pytest):
+    pytester.makepyfile(PASSING_TEST, telepath=UNKNOWN_FEATURE)
     result = run_pytest("--ipc-adapter", "telepath:ADAPTER")
     assert result.ret == USAGE_ERROR
     line = error_line(result)
-    assert "unknown capability 'telepathy'" in line
-    valid = line.split("valid capabilities are")[1]
-    for capability in Capability:
-        assert re.search(rf"\b{capability.value}\b", valid), line
+    assert "adapter 'telepath' declares it lacks 'qsize', which is not a Feature" in line, line
+    valid = line.split("use one of")[1]
+    for feature in Feature:
+        assert re.search(rf"\bFeature\.{feature.name}\b", valid), line
+
+
+def test_unknown_trait_is_an_error_naming_the_valid_ones(pytester, run_pytest):
+    pytester.makepyfile(PASSING_TEST, traits=UNKNOWN_TRAIT)
+    result = run_pytest("--ipc-adapter", "traits:ADAPTER")
+    assert result.ret == USAGE_ERROR
+    assert "adapter 'traity' declares traits ['proxy']; use Trait members (PROXY)" in error_line(result)
+
+
+def test_adapter_without_launcher_or_context_is_an_error(pytester, run_pytest):
+    pytester.makepyfile(PASSING_TEST, nowhere=NO_WAY_TO_RUN_WORKERS)
+    result = run_pytest("--ipc-adapter", "nowhere:ADAPTER")
+    assert result.ret == USAGE_ERROR
+    line = error_line(result)
+    assert "adapter 'nowhere' gives neither a launcher nor a context with Process" in line, line
 
 
 @pytest.mark.parametrize(
@@ -232,7 +317,7 @@ def test_profile_selection(pytester, run_pytest, args, env, expected):
     pytester.makepyfile(PROFILE_PROBE)
     result = run_pytest(*args, env={**env, "EXPECTED_PROFILE": expected})
     assert result.ret == 0, output(result)
-    assert profile_line(result) == f"ipc-conformance profile: {expected}"
+    assert profile_line(result) == f"ipc-conformance profile: {expected}, mode: gate"
 
 
 def test_profiles_differ_in_what_the_probe_checks():
@@ -240,10 +325,13 @@ def test_profiles_differ_in_what_the_probe_checks():
     assert len({p.max_examples for p in profiles.PROFILES.values()}) == len(profiles.PROFILES)
 
 
-#: Reports the pytest-timeout backstop a test runs under.
+#: Reports the pytest-timeout backstop a suite test (one citing a clause) runs under.
 BACKSTOP_PROBE = """
 import os
 
+import pytest
+
+@pytest.mark.spec("QUEUE-FIFO-1")
 def test_backstop(request):
     marker = request.node.get_closest_marker("timeout")
     assert (marker.args[0] if marker else None) == eval(os.environ["EXPECTED_BACKSTOP"])
@@ -281,45 +369,126 @@ def test_unknown_profile_is_a_usage_error_listing_profiles(pytester, run_pytest,
 
 # --- markers ----------------------------------------------------------------------------------
 
-NEEDS_A_PIPE = """
+#: Tests whose clauses (``spec``) or other needs (``uses``) the manager adapter, the stdlib, or this Python
+#: version may not meet.  Each passes when it runs.
+NEEDS = """
 import pytest
-from conformance.adapter import Capability
+from conformance.primitives import Feature, Primitive
 
-@pytest.mark.requires(Capability.PIPE)
-def test_needs_a_pipe(ipc_adapter):
+@pytest.mark.spec("QUEUE-FIFO-1")
+@pytest.mark.uses(Primitive.PIPE)
+def test_uses_a_pipe(ipc_adapter):
     ipc_adapter.pipe(True)
 
-@pytest.mark.requires("qsize", "task_done")
-def test_needs_qsize_and_task_done():
+@pytest.mark.spec("QUEUE-FIFO-1")
+@pytest.mark.uses(Feature.QUEUE_CLOSE)
+def test_uses_close():
     pass
 
-@pytest.mark.consistency("eventual")
-def test_about_the_feeder_thread():
+@pytest.mark.spec("QUEUE-VISIBLE-1")
+def test_about_eventual_queues():
+    pass
+
+@pytest.mark.spec("QUEUE-CLOSE-1")
+def test_about_close():
+    pass
+
+@pytest.mark.spec("QUEUE-API-1")
+def test_not_part_of_the_proxy_contract():
+    pass
+
+@pytest.mark.spec("MGR-PROXY-1")
+def test_about_proxies():
+    pass
+
+@pytest.mark.spec("MGR-PROXY-1", "QUEUE-CLOSE-1")
+def test_needs_every_clause():
+    pass
+
+@pytest.mark.spec("MGR-PROXY-1", "QUEUE-CLOSE-1", any=True)
+def test_needs_one_clause():
+    pass
+
+@pytest.mark.spec("QUEUE-CLOSE-1", "PIPE-DUPLEX-1", any=True)
+def test_none_applies():
     pass
 """
 
 
-def test_missing_capability_or_other_consistency_skips_with_a_reason_naming_it(pytester, run_pytest):
-    pytester.makepyfile(NEEDS_A_PIPE)
+def skips(result):
+    """``{test name: skip reason}`` from a ``-rs`` summary."""
+    found = {}
+    for line in result.outlines:
+        match = re.match(r"SKIPPED \[1\] test_needs\.py:(\d+): (.*)$", line)
+        if match:
+            found[int(match.group(1))] = match.group(2)
+    source = NEEDS.lstrip("\n").splitlines()
+    name = {}
+    for number, text in enumerate(source, start=1):
+        test = re.match(r"def (test_\w+)", text)
+        if test:  # the skip names the line of the test's first decorator
+            first = number
+            while first > 1 and source[first - 2].startswith("@"):
+                first -= 1
+            name[first] = test.group(1)
+    return {name[line]: reason for line, reason in found.items()}
+
+
+def test_skip_reasons_come_from_the_catalogue_and_the_uses_markers(pytester, run_pytest):
+    pytester.makepyfile(test_needs=NEEDS)
     result = run_pytest("--ipc-adapter", "manager", "-rs")
-    result.assert_outcomes(passed=1, skipped=2)
-    result.stdout.fnmatch_lines_random([
-        "SKIPPED * adapter 'manager' lacks capability pipe",
-        "SKIPPED * adapter 'manager' declares exact consistency; this test is about eventual queues",
-    ])
+    result.assert_outcomes(passed=2, skipped=7)
+    no_close = "which adapter 'manager' declares absent (a proxy of queue.Queue has no close())"
+    assert skips(result) == {
+        "test_uses_a_pipe": "adapter 'manager' offers no Pipe",
+        "test_uses_close": "adapter 'manager' does not offer Queue.close() (a proxy of queue.Queue has no close())",
+        "test_about_eventual_queues": "QUEUE-VISIBLE-1 is about eventual queues; adapter 'manager' declares exact consistency",
+        "test_about_close": f"QUEUE-CLOSE-1 needs Queue.close(), {no_close}",
+        "test_not_part_of_the_proxy_contract": "QUEUE-API-1 is not part of the contract of proxy queues, which adapter 'manager' has",
+        "test_needs_every_clause": f"QUEUE-CLOSE-1 needs Queue.close(), {no_close}",
+        "test_none_applies": f"QUEUE-CLOSE-1 needs Queue.close(), {no_close}; "
+                             "PIPE-DUPLEX-1 needs a Pipe, which adapter 'manager' does not offer",
+    }, output(result)  # fmt: skip
+
+
+def test_proxy_clauses_are_skipped_for_the_stdlib_naming_the_trait(pytester, run_pytest):
+    """And ``any=True`` runs a test as long as one of its clauses applies."""
+    pytester.makepyfile(test_needs=NEEDS)
+    result = run_pytest("--ipc-adapter", "stdlib-fork", "-rs")
+    result.assert_outcomes(passed=7, skipped=2)
+    not_a_proxy = "MGR-PROXY-1 needs proxy queues, which adapter 'stdlib-fork' does not have"
+    assert skips(result) == {"test_about_proxies": not_a_proxy, "test_needs_every_clause": not_a_proxy}, output(result)
+
+
+def test_a_clause_of_another_python_version_skips_naming_the_versions(pytester, run_pytest):
+    other = next((c for c in spec.CATALOGUE.values() if not c.holds_for() and not c.untestable), None)
+    if other is None:
+        pytest.skip("every testable clause holds for this Python version")
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.spec("{other.id}")
+        def test_other_version():
+            pass
+        """
+    )
+    result = run_pytest("--ipc-adapter", "manager", "-rs")
+    result.assert_outcomes(skipped=1)
+    python = "%d.%d" % sys.version_info[:2]
+    result.stdout.fnmatch_lines([f"SKIPPED * {other.id} holds for Python {other.versions}, not {python}"])
 
 
 def test_suite_pipe_tests_are_skipped_for_an_adapter_without_pipes(run_pytest):
-    """Every test of the pipe section declares that it needs a pipe."""
+    """Every test of the pipe section uses a pipe; for the manager each says it offers none."""
     result = run_pytest("--pyargs", "conformance.suite.test_pipe", "--ipc-adapter", "manager", "-rs")
     outcomes = result.parseoutcomes()
     assert result.ret == 0 and outcomes.get("skipped", 0) > 0, output(result)
     assert set(outcomes) <= {"skipped", "deselected", "warnings"}, output(result)
-    skips = [line for line in result.outlines if line.startswith("SKIPPED")]
-    assert skips, output(result)
-    assert "adapter 'manager' lacks capability pipe" in "\n".join(skips)
-    for line in skips:
-        assert "lacks capability pipe" in line or "do not hold for this Python version" in line, line
+    skipped = [line for line in result.outlines if line.startswith("SKIPPED")]
+    assert skipped, output(result)
+    for line in skipped:
+        assert line.endswith("adapter 'manager' offers no Pipe"), line
 
 
 def test_unknown_clause_in_spec_marker_is_a_usage_error(pytester, run_pytest):
@@ -354,36 +523,21 @@ def test_unknown_clause_on_a_class_is_a_usage_error(pytester, run_pytest):
     assert "'NO-SUCH-CLAUSE-2'" in error_line(result)
 
 
-def test_unknown_capability_in_requires_is_a_usage_error(pytester, run_pytest):
+def test_uses_marker_with_something_other_than_a_primitive_or_feature_is_a_usage_error(pytester, run_pytest):
     pytester.makepyfile(
         """
         import pytest
 
-        @pytest.mark.requires("telepathy")
-        def test_needs_telepathy():
+        @pytest.mark.spec("QUEUE-FIFO-1")
+        @pytest.mark.uses("telepathy")
+        def test_uses_telepathy():
             pass
         """
     )
     result = run_pytest()
     assert result.ret == USAGE_ERROR
     line = error_line(result)
-    assert "test_needs_telepathy" in line and "'telepathy'" in line
-
-
-def test_unknown_consistency_level_is_a_usage_error(pytester, run_pytest):
-    pytester.makepyfile(
-        """
-        import pytest
-
-        @pytest.mark.consistency("psychic")
-        def test_about_psychic_queues():
-            pass
-        """
-    )
-    result = run_pytest()
-    assert result.ret == USAGE_ERROR, output(result)
-    line = error_line(result)
-    assert "test_about_psychic_queues" in line and "'psychic'" in line
+    assert "test_uses_telepathy" in line and "uses() takes Primitive and Feature members, got ['telepathy']" in line, line
 
 
 # --- hygiene ---------------------------------------------------------------------------------
@@ -395,6 +549,7 @@ from pathlib import Path
 import pytest
 
 
+@pytest.mark.spec("CONC-HYGIENE-1")
 def test_leaks_a_child(ipc_adapter):
     never_set = ipc_adapter.context.Event()
     child = ipc_adapter.context.Process(target=never_set.wait)
@@ -410,9 +565,16 @@ def test_the_leaked_child_was_reaped():
 
 
 def test_leaked_child_fails_the_test_and_is_reaped(pytester, run_pytest):
-    """The child waits forever: only the plugin's reaping lets the session end."""
+    """A suite test (one citing a clause) that leaves a child running violates CONC-HYGIENE-1 in its teardown.
+
+    The child waits forever: only the plugin's reaping lets the session end.
+    """
     pytester.makepyfile(LEAKS_A_CHILD)
     # Shorten JOIN_GRACE: the child never exits by itself.
     result = run_pytest("--ipc-adapter", "stdlib-fork", env={"IPC_CONFORMANCE_TIME_SCALE": "0.1"}, timeout=60)
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaks_a_child*", "*test leaked 1 child process(es)*reaped*"])
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_leaks_a_child*",
+        "*CONC-HYGIENE-1 violated (required*",
+        "*observed: the test left 1 child process(es) running: *; they have been reaped",
+    ])

@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import output
 
-#: Tests that log what Hypothesis drew for them and which worker ran them.
+#: Suite tests (the run's seed seeds tests that cite a clause) that log what Hypothesis drew for them and which
+#: worker ran them.
 DRAWS = """
 import json, os
 import pytest
@@ -18,6 +19,7 @@ def log(name, values):
 
 def drawing(name):
     seen = []
+    @pytest.mark.spec("QUEUE-FIFO-1")
     @settings(max_examples=5)
     @given(st.integers())
     def test(x):
