@@ -5,6 +5,8 @@ test files that fail (or not) with a ClauseViolation, or crash, against
 an expectations file (see :mod:`conformance.expectations`).
 """
 
+import json
+
 import pytest
 
 from conformance import expectations, spec
@@ -106,6 +108,10 @@ def test_crashes_listed():
 
 @pytest.mark.spec("QUEUE-PUT-1")
 def test_passes():
+    expect("QUEUE-PUT-1", True, "")
+
+@pytest.mark.spec("QUEUE-PUT-1")
+def test_passes_without_a_check():
     pass
 """
 
@@ -143,8 +149,8 @@ def test_which_failures_are_expected(pytester, run_pytest):
 
 
 def test_expected_failure_that_passes_fails_the_run_naming_entry_and_line(pytester, run_pytest):
-    result = run_with(pytester, run_pytest, "# fixed upstream?\nQUEUE-PUT-1: put() loses items\n", "-k", "passes")
-    result.assert_outcomes(passed=1)
+    result = run_with(pytester, run_pytest, "# fixed upstream?\nQUEUE-PUT-1: put() loses items\n", "-k", "test_passes")
+    result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED, output(result)
     result.stdout.fnmatch_lines(
         [
@@ -154,9 +160,20 @@ def test_expected_failure_that_passes_fails_the_run_naming_entry_and_line(pytest
     )
 
 
+def test_entry_whose_clause_no_check_judged_is_not_an_unexpected_pass(pytester, run_pytest):
+    """A clause entry is graded by checks of its clause: a test that cites it but never checks it proves nothing."""
+    result = run_with(pytester, run_pytest, "QUEUE-PUT-1: put() loses items\n", "-k", "without_a_check",
+                      "--ipc-report", "r.json")  # fmt: skip
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK, output(result)
+    assert "did not fail (strict)" not in output(result)
+    report = json.loads(pytester.path.joinpath("r.json").read_text(encoding="utf-8"))
+    assert [e["status"] for e in report["expectations"]["entries"]] == ["not run"]
+
+
 def test_intermittent_entry_that_passes_is_not_an_unexpected_pass(pytester, run_pytest):
     """A race caught in some runs only: its entry expects the failure when it shows and allows a pass."""
-    result = run_with(pytester, run_pytest, "QUEUE-PUT-1: (intermittent) loses an item under contention\n", "-k", "passes")
+    result = run_with(pytester, run_pytest, "QUEUE-PUT-1: (intermittent) loses an item under contention\n", "-k", "test_passes and not without")
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK, output(result)
     failing = run_with(pytester, run_pytest, "QUEUE-FIFO-1: (intermittent) reorders under contention\n", "-k", "fifo")
@@ -171,23 +188,32 @@ def test_strictness_waits_for_every_test_of_the_entry(pytester, run_pytest):
 
 
 def test_entry_for_a_clause_this_python_does_not_grade_is_not_strict(pytester, run_pytest):
-    """An expectations file may list version-specific clauses side by side; the other version's cannot fail."""
+    """An expectations file may list version-specific clauses side by side; the other version's cannot fail.
+
+    The test cites both clauses (``any=True``: it runs while one applies) and
+    checks both: the check of the other version's clause is not graded, so
+    nothing fails, and its entry is not an unexpected pass either.
+    """
     ungraded = next((c.id for c in spec.CATALOGUE.values() if not c.holds_for()), None)
     if ungraded is None:
         pytest.skip("every clause holds for this Python version")
     pytester.makepyfile(
         f"""
         import pytest
+        from conformance.verdict import expect
 
-        @pytest.mark.spec("QUEUE-PUT-1", "{ungraded}")
+        @pytest.mark.spec("QUEUE-PUT-1", "{ungraded}", any=True)
         def test_passes():
-            pass
+            expect("QUEUE-PUT-1", True, "")
+            expect("{ungraded}", False, "not graded on this version")
         """
     )
     pytester.path.joinpath("impl.expect").write_text(f"{ungraded}: only on other versions\n", encoding="utf-8")
-    result = run_pytest("--ipc-expectations", "impl.expect")
+    result = run_pytest("--ipc-expectations", "impl.expect", "--ipc-report", "r.json")
     result.assert_outcomes(passed=1)
     assert result.ret == 0, output(result)
+    report = json.loads(pytester.path.joinpath("r.json").read_text(encoding="utf-8"))
+    assert [e["status"] for e in report["expectations"]["entries"]] == ["not graded on this Python version"]
 
 
 def test_entry_matching_no_test_warns_naming_it_and_its_line(pytester, run_pytest):
@@ -219,11 +245,9 @@ def test_missing_file_is_a_usage_error(pytester, run_pytest):
 ADAPTER_WITH_EXPECTATIONS = """
 from pathlib import Path
 from dataclasses import replace
-from implementations.stdlib import CAPABILITIES, fork
+from implementations.stdlib import fork
 
-ADAPTER = replace(
-    fork(), name="with-expectations", capabilities=CAPABILITIES, expectations=str(Path(__file__).with_name("adapter.expect"))
-)
+ADAPTER = replace(fork(), name="with-expectations", expectations=str(Path(__file__).with_name("adapter.expect")))
 """
 
 

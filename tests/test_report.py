@@ -42,10 +42,23 @@ def test_crashes():
 @pytest.mark.spec("QUEUE-PUT-1", "QUEUE-PUT-2")
 def test_violates_put_only():
     expect("QUEUE-PUT-1", False, "put() returned before storing")
+    expect("QUEUE-PUT-2", True, "never reached")
+
+
+@pytest.mark.spec("QUEUE-PUT-3", "QUEUE-MAXSIZE-2")
+def test_checks_one_then_violates_another():
+    expect("QUEUE-PUT-3", True, "put(obj, False, 3.0) raised Full at once")
+    expect("QUEUE-MAXSIZE-2", False, "put_nowait() raised Full with a slot free")
 
 
 @pytest.mark.spec("QUEUE-PUT-2", "QUEUE-MAXSIZE-1")
 def test_passes():
+    expect("QUEUE-PUT-2", True, "put(obj, True, 0.1) raised Full after 0.1s")
+    expect("QUEUE-MAXSIZE-1", True, "put_nowait() raised Full")
+
+
+@pytest.mark.spec("QUEUE-FULL-1")
+def test_passes_without_a_check():
     pass
 
 
@@ -53,6 +66,11 @@ def test_passes():
 @pytest.mark.skip(reason="no pipes here")
 def test_skipped():
     pass
+
+
+@pytest.mark.spec("MGR-PROXY-1")
+def test_about_proxies():
+    expect("MGR-PROXY-1", True, "a proxy of queue.Queue")
 
 
 @pytest.mark.spec("QUEUE-GET-1")
@@ -67,7 +85,7 @@ def test_kills_its_process():
 
 @pytest.mark.spec("QUEUE-VISIBLE-1")
 def test_after_the_kill():
-    pass
+    expect("QUEUE-VISIBLE-1", True, "get() returned the item at once")
 """
 
 EXPECTATIONS = "QUEUE-GET-1: returns None on timeout | https://example.org/issues/3\n"
@@ -89,12 +107,16 @@ def test_report_says_what_ran_and_every_clause_outcome(project, run_pytest):
         "--ipc-adapter", "stdlib-spawn", "--ipc-profile", "ci", "--ipc-expectations", "impl.expect",
         "--ipc-report", "out/{adapter}.json", "-k", "not kill",
     )  # fmt: skip
-    result.assert_outcomes(passed=1, failed=3, skipped=1, xfailed=1, deselected=2)
+    result.assert_outcomes(passed=2, failed=4, skipped=2, xfailed=1, deselected=2)
     report = json.loads((project / "out" / "stdlib-spawn.json").read_text(encoding="utf-8"))
+    assert report["format"] == 2 and report["mode"] == "gate"
     assert report["complete"] is True and report["running"] == [] and report["exit_status"] == 1
-    assert report["adapter"]["name"] == "stdlib-spawn"
-    assert report["adapter"]["version"] == report["python"]["version"] == platform.python_version()
-    assert report["adapter"]["start_method"] == "spawn"
+    adapter = report["adapter"]
+    assert adapter["name"] == "stdlib-spawn"
+    assert adapter["version"] == report["python"]["version"] == platform.python_version()
+    assert adapter["start_method"] == "spawn" and adapter["mode"] == "processes"
+    assert adapter["consistency"] == "eventual" and adapter["traits"] == [] and adapter["lacks"] == {}
+    assert adapter["primitives"] == ["Queue", "JoinableQueue", "SimpleQueue", "Pipe"]
     assert report["hypothesis"]["profile"] == "ci"
     assert report["expectations"]["files"] == ["impl.expect"]
     assert report["expectations"]["entries"][0]["status"] == "expected failure"
@@ -103,8 +125,9 @@ def test_report_says_what_ran_and_every_clause_outcome(project, run_pytest):
     status = {clause: clauses[clause]["status"] for clause in clauses}
     assert status["QUEUE-FIFO-1"] == "failed"
     assert status["QUEUE-GET-3"] == status["QUEUE-GET-2"] == "failed", "a crash fails every clause its test cites"
-    assert status["QUEUE-PUT-1"] == "failed"
-    assert status["QUEUE-PUT-2"] == "passed", "test_passes passed it; test_violates_put_only stopped before it"
+    assert status["QUEUE-PUT-1"] == status["QUEUE-MAXSIZE-2"] == "failed"
+    assert status["QUEUE-PUT-2"] == "passed", "test_passes checked it; test_violates_put_only stopped before it"
+    assert status["QUEUE-PUT-3"] == "passed", "its check ran and passed before the test failed on another clause"
     assert status["QUEUE-MAXSIZE-1"] == "passed"
     assert status["PIPE-DUPLEX-1"] == "skipped" and clauses["PIPE-DUPLEX-1"]["reasons"] == ["no pipes here"]
     assert status["QUEUE-GET-1"] == "expected failure"
@@ -112,6 +135,10 @@ def test_report_says_what_ran_and_every_clause_outcome(project, run_pytest):
     assert status["QUEUE-TIMEOUT-1"] == "not run"
     untestable = next(c for c in spec.CATALOGUE.values() if c.untestable)
     assert status[untestable.id] == "untestable" and clauses[untestable.id]["reasons"] == [untestable.untestable]
+    # The checks behind each status, over the run: a clause passes on evidence, not on a test's outcome.
+    assert clauses["QUEUE-PUT-2"]["checks"] == [1, 0] and clauses["QUEUE-PUT-3"]["checks"] == [1, 0]
+    assert clauses["QUEUE-PUT-1"]["checks"] == [0, 1]
+    assert clauses["QUEUE-PUT-3"]["tests"] == ["test_cases.py::test_checks_one_then_violates_another"]
     fifo = clauses["QUEUE-FIFO-1"]
     assert fifo["section"] == "queue" and fifo["strength"] == "required" and fifo["statement"]
     text = fifo["failures"][0]["text"]
@@ -125,27 +152,92 @@ def test_report_says_what_ran_and_every_clause_outcome(project, run_pytest):
         "test_violates_fifo": "failed",
         "test_crashes": "failed",
         "test_violates_put_only": "failed",
+        "test_checks_one_then_violates_another": "failed",
         "test_passes": "passed",
+        "test_passes_without_a_check": "passed",
         "test_skipped": "skipped",
+        "test_about_proxies": "skipped",
         "test_expected": "expected failure",
     }
+    # Per test, the checks it made per clause (the plugin's own hygiene check is one of them).
+    assert tests["test_passes"]["evidence"] == {"CONC-HYGIENE-1": [1, 0], "QUEUE-MAXSIZE-1": [1, 0], "QUEUE-PUT-2": [1, 0]}
+    assert tests["test_violates_put_only"]["evidence"] == {"CONC-HYGIENE-1": [1, 0], "QUEUE-PUT-1": [0, 1]}
+    assert tests["test_passes"]["deviations"] == [] and tests["test_passes_without_a_check"]["evidence"] == {"CONC-HYGIENE-1": [1, 0]}
+
+
+def test_a_clause_that_does_not_apply_is_skipped_with_the_catalogues_reason(project, run_pytest):
+    """MGR-PROXY-1 needs proxy queues: for stdlib-fork the plugin skips its test and the report says why."""
+    result = run_pytest("--ipc-adapter", "stdlib-fork", "--ipc-report", "r.json", "-rs", "-k", "proxies or passes")
+    result.assert_outcomes(passed=2, skipped=1, deselected=8)
+    reason = "MGR-PROXY-1 needs proxy queues, which adapter 'stdlib-fork' does not have"
+    result.stdout.fnmatch_lines([f"SKIPPED * {reason}"])
+    report = json.loads((project / "r.json").read_text(encoding="utf-8"))
+    clauses = clause_table(report)
+    proxy = clauses["MGR-PROXY-1"]
+    assert (proxy["status"], proxy["reasons"], proxy["checks"]) == ("skipped", [reason], [0, 0])
+    # Every proxy clause is skipped, whether or not a test of this run cites it, with the catalogue's reason.
+    for clause in spec.in_section("manager_queue"):
+        if not clause.untestable and clause.holds_for():
+            assert clauses[clause.id]["status"] == "skipped", clauses[clause.id]
+            assert clauses[clause.id]["reasons"] == [f"{clause.id} needs proxy queues, which adapter 'stdlib-fork' does not have"]
+    # A clause a passing test cites but never checks has no evidence: it is not passed.
+    full = clauses["QUEUE-FULL-1"]
+    assert full["status"] == "not run" and full["checks"] == [0, 0], full
+    assert full["reasons"] == ["cited by 1 test(s) that ran without a check of it"]
+    assert full["tests"] == ["test_cases.py::test_passes_without_a_check"]
+    assert clauses["QUEUE-PUT-2"]["status"] == "passed"
+
+
+def test_skipped_clauses_render_as_skipped_in_the_matrix(project, run_pytest, tmp_path):
+    result = run_pytest("--ipc-adapter", "stdlib-fork", "--ipc-report", "r.json", "-k", "proxies or passes")
+    result.assert_outcomes(passed=2, skipped=1, deselected=8)
+    assert matrix.main([str(project / "r.json"), "--markdown", str(tmp_path / "m.md")]) == 0
+    lines = (tmp_path / "m.md").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("| MGR-PROXY-1 | required | ⏭ |") for line in lines), lines
+    assert any(line.startswith("| QUEUE-FULL-1 | unreliable | · |") for line in lines), lines
+    assert any(line.startswith("| QUEUE-PUT-2 | required | ✅ |") for line in lines), lines
 
 
 def test_inconclusive_when_the_only_test_stopped_at_another_clause(project, run_pytest):
+    """Its reasons name the test and the failure that stopped it before it checked the clause."""
     result = run_pytest("--ipc-report", "r.json", "-k", "put_only")
-    result.assert_outcomes(failed=1, deselected=7)
+    result.assert_outcomes(failed=1, deselected=10)
     clauses = clause_table(json.loads((project / "r.json").read_text(encoding="utf-8")))
     assert clauses["QUEUE-PUT-1"]["status"] == "failed"
-    assert clauses["QUEUE-PUT-2"]["status"] == "inconclusive"
+    put2 = clauses["QUEUE-PUT-2"]
+    assert put2["status"] == "inconclusive" and put2["checks"] == [0, 0]
+    assert len(put2["reasons"]) == 1, put2["reasons"]
+    assert put2["reasons"][0].startswith(
+        "blocked in test_violates_put_only by QUEUE-PUT-1: QUEUE-PUT-1 violated (required, Python 3.8+): "
+    ), put2["reasons"]
+
+
+def test_inconclusive_when_a_tolerated_deviation_ended_the_test_names_the_deviation(project, run_pytest):
+    """In gate mode an expected deviation ends the enclosing step; outside any, the test: what it did not check
+    is inconclusive, blamed on that deviation, and the test is an expected failure."""
+    project.joinpath("put.expect").write_text("QUEUE-PUT-1: put() returns before storing\n", encoding="utf-8")
+    result = run_pytest("--ipc-report", "r.json", "--ipc-expectations", "put.expect", "-k", "put_only")
+    result.assert_outcomes(xfailed=1, deselected=10)
+    report = json.loads((project / "r.json").read_text(encoding="utf-8"))
+    clauses = clause_table(report)
+    assert clauses["QUEUE-PUT-1"]["status"] == "expected failure"
+    put2 = clauses["QUEUE-PUT-2"]
+    assert put2["status"] == "inconclusive", put2
+    assert put2["reasons"] == [
+        "blocked in test_violates_put_only by the deviation of QUEUE-PUT-1: "
+        "QUEUE-PUT-1 deviated (expected): put() returned before storing"
+    ], put2["reasons"]
+    (test,) = report["tests"]
+    assert test["outcome"] == "expected failure" and [d["clause"] for d in test["deviations"]] == ["QUEUE-PUT-1"]
 
 
 def test_no_report_unless_asked(project, run_pytest):
-    run_pytest("-k", "passes").assert_outcomes(passed=1, deselected=7)
+    run_pytest("-k", "test_passes and not without").assert_outcomes(passed=1, deselected=10)
     assert not list(project.rglob("*.json"))
 
 
 def test_killed_test_process_leaves_a_report_blaming_the_running_test(project, run_pytest):
-    result = run_pytest("--ipc-report", "r.json", "-p", "no:faulthandler", "-k", "kill or passes")
+    result = run_pytest("--ipc-report", "r.json", "-p", "no:faulthandler", "-k", "kill or (test_passes and not without)")
     assert result.ret not in (0, 1), output(result)
     report = json.loads((project / "r.json").read_text(encoding="utf-8"))
     assert report["complete"] is False and report["running"] == ["test_cases.py::test_kills_its_process"]
@@ -163,7 +255,8 @@ def test_crashed_xdist_worker_fails_the_clauses_of_its_test_and_the_run_goes_on(
     clauses = clause_table(report)
     assert clauses["QUEUE-TIMEOUT-1"]["status"] == "failed"
     assert clauses["QUEUE-TIMEOUT-1"]["failures"][0]["text"].startswith("worker 'gw0' crashed while running")
-    assert clauses["QUEUE-VISIBLE-1"]["status"] == "passed"
+    assert clauses["QUEUE-VISIBLE-1"]["status"] == "passed", "the evidence of a test on a worker reaches the controller"
+    assert clauses["QUEUE-VISIBLE-1"]["checks"] == [1, 0]
 
 
 # --- the matrix -------------------------------------------------------------------------------
