@@ -1,4 +1,10 @@
-"""The worker crew tells a hang from a host that did not run the test process.
+"""The worker crew (:mod:`conformance.harness.crew`): scripts, signals, stalls, and a host that did not run us.
+
+The crew starts its workers with the adapter's launcher and coordinates
+them over the harness's own control plane (the start barrier, signals and
+waits through the test process), never with the implementation's objects.
+It reports why it stopped waiting (:class:`~conformance.harness.crew.StallReason`):
+an operation past its deadline, a worker that died or never started.
 
 A hang must be reported within its deadline plus ``timing.NOTICE_LATE``.
 When the crew's own wait returns much later than it asked, the operating
@@ -7,16 +13,26 @@ time is no evidence of a hang: the scenario runner runs that execution
 again instead of grading it.
 """
 
+import select as select_module
+import signal
 from contextlib import contextmanager
-from multiprocessing import connection as mp_connection
+from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.checkers.history import EXACT, History
-from conformance.harness import timing, workers
-from conformance.harness.workers import Crew, Op, Stall
+from conformance import evidence
+from conformance.adapter import Consistency, Mode
+from conformance.checkers.history import History
+from conformance.harness import crew as crew_module
+from conformance.harness import timing
+from conformance.harness.crew import Crew, Stall, StallReason
+from conformance.harness.deadline import eventually
+from conformance.harness.launchers import Processes, Threads
+from conformance.harness.operations import Action, Op, Status
+from conformance.primitives import Primitive
 from conformance.scenarios import runner
 from conformance.scenarios.strategies import Scenario
 from implementations.stdlib import fork
@@ -25,41 +41,55 @@ from implementations.stdlib import fork
 HOST_STALL = timing.NOTICE_LATE + 0.5
 
 
+@pytest.fixture(autouse=True)
+def ledger():
+    """Each test records its checks in a ledger of its own.
+
+    Outside a suite test the harness uses one default ledger for the whole
+    process; a violation recorded there would make every later wait of this
+    session use the shrinking deadline.
+    """
+    with evidence.recording(evidence.Ledger()) as own:
+        yield own
+
+
 @pytest.fixture
 def adapter():
     return fork()
 
 
+@contextmanager
+def simple_queue(adapter):
+    made = adapter.simple_queue()
+    try:
+        yield made
+    finally:
+        made.close()
+
+
 def _stall_of_a_blocked_get(adapter) -> Stall:
     """A worker blocks in get() on an empty SimpleQueue: a hang, past its deadline."""
-    resource = adapter.simple_queue()
-    try:
-        with Crew(adapter, resource) as crew:
-            crew.start([("w1", (Op("get"),), 0)])
-            stall = crew.wait_reports()
-    finally:
-        resource.close()
+    with simple_queue(adapter) as resource, Crew(adapter, resource) as crew:
+        assert crew.start([("w1", (Op(Action.GET),), 0)]) is None
+        stall = crew.wait_reports()
     assert stall is not None
     return stall
 
 
 def test_a_hang_is_noticed_on_time(adapter):
     stall = _stall_of_a_blocked_get(adapter)
+    assert stall.reason is StallReason.HUNG, stall.describe()
     assert stall.late <= timing.NOTICE_LATE, stall.describe()
     assert not stall.host_stalled
     assert stall.describe().startswith("worker w1: operation 0 (get()) did not return within")
 
 
 def test_a_wait_the_host_returned_late_is_not_graded_as_a_hang(adapter, monkeypatch):
-    real_wait = mp_connection.wait
+    def stalled_host_select(readable, writable, exceptional, timeout=None):
+        # The host stalls: the wait returns HOST_STALL later than asked, with nothing ready.
+        return select_module.select([], [], [], (timeout or 0.0) + HOST_STALL)
 
-    class StalledHost:
-        @staticmethod
-        def wait(handles, timeout=None):
-            # The host stalls: the wait returns HOST_STALL later than asked, with nothing ready.
-            return real_wait([], (timeout or 0.0) + HOST_STALL)
-
-    monkeypatch.setattr(workers, "mp_connection", StalledHost)
+    monkeypatch.setattr(crew_module, "select", SimpleNamespace(select=stalled_host_select))
     stall = _stall_of_a_blocked_get(adapter)
     assert stall.host_stalled, stall.describe()
     assert stall.late > timing.NOTICE_LATE
@@ -67,15 +97,110 @@ def test_a_wait_the_host_returned_late_is_not_graded_as_a_hang(adapter, monkeypa
 
 
 def test_a_test_process_held_up_outside_its_wait_is_not_called_a_host_stall():
-    stall = Stall("w1", Op("get", timeout=0.1), 1, 30.7, late=28.6, overslept=0.0)
+    stall = Stall(StallReason.HUNG, "w1", Op(Action.GET, timeout=0.1), 1, 30.7, late=28.6, overslept=0.0)
     assert not stall.host_stalled
     assert "held up outside its wait" in stall.describe()
 
 
+def test_only_a_hang_can_be_a_host_stall():
+    """A worker that died was not frozen with the test process: its death is evidence, however late it is seen."""
+    died = Stall(StallReason.DIED, "w1", Op(Action.GET), 0, 9.0, late=5.0, overslept=5.0)
+    assert not died.host_stalled
+
+
+def _stall_of_a_killed_worker(adapter) -> Stall:
+    """A worker blocked in get() on an empty SimpleQueue is killed by SIGKILL."""
+    with simple_queue(adapter) as resource, Crew(adapter, resource) as crew:
+        assert crew.start([("w1", (Op(Action.GET),), 0)]) is None
+        worker = crew.workers[0]
+
+        def in_its_get() -> bool:
+            crew._read_progress()  # the worker announces each operation in its progress slot before the call
+            return worker.current == 0
+
+        assert eventually(in_its_get, timing.OPERATION_DEADLINE)[0], "the worker never began its get()"
+        worker.enlisted.worker.kill()
+        stall = crew.wait_reports()
+    assert stall is not None
+    return stall
+
+
+def test_a_worker_that_dies_is_reported_with_how_it_died(adapter):
+    stall = _stall_of_a_killed_worker(adapter)
+    assert stall.reason is StallReason.DIED, stall.describe()
+    assert (stall.worker, stall.op, stall.index, stall.exitcode) == ("w1", Op(Action.GET), 0, -signal.SIGKILL)
+    assert not stall.host_stalled
+    described = stall.describe()
+    assert described.startswith("worker w1 ") and described.endswith(" was killed by SIGKILL during operation 0 (get())"), described
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="conformance/harness/crew.py Crew._receive stores death=f'it {...death()}', and Stall.describe() puts it "
+    "after the worker's name: 'worker w1 it was killed by SIGKILL during ...' (reported, not fixed here)",
+)
+def test_a_dead_workers_message_reads_as_a_sentence(adapter):
+    assert _stall_of_a_killed_worker(adapter).describe() == "worker w1 was killed by SIGKILL during operation 0 (get())"
+
+
+class _ExitAtOnce(Processes):
+    """Starts a process that exits with code 3 instead of running the worker."""
+
+    def start(self, target, args, name):
+        return super().start(_exit_with_3, (), name)
+
+
+def _exit_with_3():
+    raise SystemExit(3)
+
+
+def test_a_worker_that_never_starts_is_reported_with_its_exit_code(adapter):
+    broken = replace(adapter, launcher=_ExitAtOnce(adapter.context))
+    with simple_queue(adapter) as resource, Crew(broken, resource) as crew:
+        stall = crew.start([("w1", (Op(Action.EMPTY),), 0)])
+    assert stall is not None and stall.reason is StallReason.NEVER_STARTED, stall
+    assert stall.describe() == "worker w1 never started: it exited with code 3", stall.describe()
+
+
+@pytest.mark.parametrize("launcher", [pytest.param(None, id="processes"), pytest.param(Threads(), id="threads")])
+def test_signals_between_workers_go_through_the_test_process(adapter, launcher):
+    """A wait returns once another worker signals; a wait nobody signals gives up after its timeout."""
+    if launcher is not None:
+        adapter = replace(adapter, launcher=launcher)
+    scripts = [
+        ("w1", (Op(Action.WAIT, 1, timeout=timing.OPERATION_DEADLINE), Op(Action.GET)), 0),
+        ("w2", (Op(Action.PUT, ("w2", 1), 8), Op(Action.SIGNAL, 1), Op(Action.WAIT, 2, timeout=0.1)), 0),
+    ]
+    with simple_queue(adapter) as resource, Crew(adapter, resource) as crew:
+        assert crew.start(scripts) is None
+        assert crew.wait_reports() is None
+        records = {(r.process, r.index): r for r in crew.records()}
+    assert len(records) == 5, records
+    released = records[("w1", 0)]
+    assert released.status is Status.OK and released.t_ret >= records[("w2", 1)].t_inv, released
+    assert (records[("w1", 1)].status, records[("w1", 1)].value) == (Status.OK, ("w2", 1))
+    never = records[("w2", 2)]
+    assert (never.status, never.value) == (Status.RAISED, "TimeoutError: the signal never came")
+    assert 0.1 - timing.TIMEOUT_EARLY <= (never.t_ret - never.t_inv) / 1e9 <= 0.1 + timing.TIMEOUT_LATE
+
+
+def test_threads_are_workers_of_the_threads_mode(adapter):
+    assert replace(adapter, launcher=Threads()).mode is Mode.THREADS
+    assert adapter.mode is Mode.PROCESSES
+
+
+# --- the scenario runner and stalled hosts ------------------------------------------------------
+
+
 def _execution(host_stalled: bool) -> runner.Execution:
-    scenario = Scenario("simple_queue", None, (), ((Op("empty"),),), (0,))
-    stall = "worker w1: operation 0 (empty()) did not return within 3.00s" if host_stalled else None
-    return runner.Execution(scenario, History("simple_queue", None, EXACT, []), stall, [], host_stalled)
+    scenario = Scenario(Primitive.SIMPLE_QUEUE, None, (), ((Op(Action.EMPTY),),), (0,))
+    stall = None
+    if host_stalled:
+        late = 2 * timing.NOTICE_LATE
+        stall = Stall(StallReason.HUNG, "w1", Op(Action.EMPTY), 0, 3.0, late=late, overslept=late)
+        assert stall.host_stalled
+    history = History(Primitive.SIMPLE_QUEUE, None, Consistency.EXACT, [], Mode.PROCESSES)
+    return runner.Execution(scenario, history, stall, [])
 
 
 @contextmanager
@@ -103,6 +228,7 @@ def test_an_execution_the_host_stalled_runs_again(nothing):
 @given(st.just(None))
 def test_a_host_that_keeps_stalling_is_graded(nothing):
     executions = [_execution(True)] * (runner.HOST_STALL_RERUNS + 1)
-    with _scripted(executions) as run, pytest.raises(Exception, match="CONC-SAFE-1"):
+    with _scripted(executions) as run, pytest.raises(Exception, match="CONC-SAFE-1") as raised:
         run(executions[0].scenario)
     assert run.executions == runner.HOST_STALL_RERUNS + 1
+    assert "the host did not run the test process" in str(raised.value)
