@@ -15,6 +15,7 @@ from conformance.harness import timing
 from conformance.harness.cleanup import dispose
 from conformance.harness.deadline import call
 from conformance.harness.peer import Peer
+from conformance.primitives import QueueCall
 from conformance.verdict import expect, raised, returned, within
 
 @pytest.fixture
@@ -56,6 +57,21 @@ def test_exceptions_keep_their_class(ipc_adapter, proxy):
     finally:
         dispose(bounded)
     expect("MGR-EXCEPTION-1", type(empty) is queue_module.Empty and type(full) is queue_module.Full, f"{empty!r}, {full!r}")
+
+
+@pytest.mark.spec("MGR-TIMEOUT-1")
+def test_negative_timeout_raises_value_error(ipc_adapter, proxy):
+    """``put(x, True, -1)`` on a full bounded queue and ``get(True, -1)`` on an empty one raise ValueError."""
+    bounded = ipc_adapter.queue(1)
+    try:
+        returned("MGR-TIMEOUT-1", call("put('first')", bounded.put, "first"))
+        for form, queue, item in ((QueueCall.PUT_NEGATIVE, bounded, "second"), (QueueCall.GET_NEGATIVE, proxy, None)):
+            with continuing():
+                args, kwargs = form.arguments(item)
+                outcome = call(form.describe(item), getattr(queue, form.method), *args, deadline=timing.IMMEDIATE, **kwargs)
+                raised("MGR-TIMEOUT-1", outcome, ValueError)
+    finally:
+        dispose(bounded)
 
 
 @pytest.mark.spec("MGR-TASKDONE-1")

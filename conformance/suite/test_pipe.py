@@ -2,9 +2,13 @@
 
 The first tests are fixed cases the spec singles out, each a few calls on a
 pipe whose two ends the test process holds (messages small enough never
-to block): the directions of a one-way pipe, ``poll``'s exact answer, the
-empty message, ``send_bytes`` slices and their refusal, ``maxlength``,
-the end of the stream, a send to a closed end, a closed end's refusals.
+to block): the directions of a one-way pipe and of a two-way one, order
+and whole messages, objects and unpicklable ones, ``poll``'s exact and
+immediate answer, the empty message, ``send_bytes`` slices and their
+refusal, ``recv_bytes_into`` offsets, short buffers and bad offsets,
+``maxlength`` and the unreadable end it leaves, the end of the stream (also
+after a close with data unread), a send to a closed end, a closed end's
+refusals.
 They run first and take milliseconds, so a fault in one of these cases
 fails at once.  ``test_pipe_machine`` then runs the state machine of
 :mod:`conformance.machines.pipe` on a duplex and a simplex pipe: random
@@ -14,8 +18,13 @@ process acts, durations, the ``Pipe()`` default and the context-manager
 protocol.
 """
 
+import pickle
+import threading
+from multiprocessing import BufferTooShort
+
 import pytest
 
+from conformance.adapter import Mode
 from conformance.evidence import continuing
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
@@ -269,16 +278,235 @@ def test_negative_poll_timeout_acts_as_zero(ends, timeout):
         within("PIPE-POLL-5", outcome, 0.0, timing.IMMEDIATE)
 
 
+def _unpicklable_error(obj):
+    """The exception type ``pickle.dumps(obj)`` raises (what PIPE-OBJECT-2 requires of ``send(obj)``)."""
+    try:
+        pickle.dumps(obj)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        return type(exc)
+    raise TypeError(f"{obj!r} pickles; an unpicklable object is needed")
+
+
+@pytest.mark.spec("PIPE-DUPLEX-2", "PIPE-DIRECTION-1")
+def test_duplex_ends_exchange_both_ways(ipc_adapter):
+    """``Pipe(True)``: each end receives what the other sent, never its own messages, and traffic in one
+    direction neither consumes nor reorders the other's (the sends interleave, the receives come out of step)."""
+    first, second = ipc_adapter.pipe(True)
+    try:
+        sends = (("first", first, "first 1"), ("second", second, "second 1"), ("first", first, "first 2"))
+        for name, sender, data in sends:
+            returned("PIPE-DUPLEX-2", call(f"{name} end send({data!r})", sender.send, data))
+        for name, receiver, expected in (("second", second, "first 1"), ("first", first, "second 1"), ("second", second, "first 2")):
+            got = call(f"{name} end recv()", receiver.recv)
+            returned("PIPE-DUPLEX-2", got)
+            expect("PIPE-DIRECTION-1", got.value == expected, got.describe() + f", expected {expected!r} from the other end")
+        if ipc_adapter.has(Feature.PIPE_POLL):
+            for name, conn in (("first", first), ("second", second)):
+                with continuing():
+                    _poll("PIPE-DIRECTION-1", conn, False, f"{name} end poll() once it has received all the other end sent")
+    finally:
+        dispose((first, second))
+
+
+@pytest.mark.spec("PIPE-FIFO-1")
+@DUPLEX
+def test_messages_arrive_in_order_once(ipc_adapter, ends):
+    """Messages sent one after another, objects and byte messages mixed, are received in that order,
+    each once: after the last one there is nothing left to receive."""
+    first, second = ends
+    methods = offered(ipc_adapter, "send", "send_bytes")
+    sent = []
+    for n in range(6):
+        method = methods[n % len(methods)]
+        data = f"message {n}" if method == "send" else b"message %d" % n
+        returned("PIPE-FIFO-1", call(f"conn2.{method}({data!r})", getattr(second, method), data))
+        sent.append((method, data))
+    for method, data in sent:
+        receive = "recv" if method == "send" else "recv_bytes"
+        got = call(f"conn1.{receive}()", getattr(first, receive))
+        expect("PIPE-FIFO-1", got.ok and got.value == data, got.describe() + f", expected {data!r}, the next message sent")
+    if ipc_adapter.has(Feature.PIPE_POLL):
+        _poll("PIPE-FIFO-1", first, False, "conn1.poll() once every message sent was received")
+
+
+@pytest.mark.spec("PIPE-BYTES-1")
+@DUPLEX
+def test_recv_bytes_returns_one_whole_message(ends):
+    """Byte messages sent back to back, of different lengths, each come out of ``recv_bytes()`` whole:
+    never merged with the next one, never split."""
+    first, second = ends
+    messages = (b"ab", b"cde", b"f" * 4097, b"g", bytes(range(256)) * 20)
+    for data in messages:
+        returned("PIPE-BYTES-1", call(f"conn2.send_bytes(<{len(data)} bytes>)", second.send_bytes, data))
+    for data in messages:
+        got = call("conn1.recv_bytes()", first.recv_bytes)
+        expect("PIPE-BYTES-1", got.ok and got.value == data, got.describe() + f", expected the {len(data)}-byte message sent")
+
+
+#: Picklable objects of the kinds ``send()`` takes, each equal to itself (no NaN).
+OBJECTS = (
+    None, True, 0, -(2**70), 1.5, "text", "", b"bytes", bytearray(b"array"), (1, ("nested",)), [1, [2, 3]],
+    {"key": [1, 2], 3: None}, {1, 2}, frozenset({"f"}), complex(1, -2), range(3),
+)
+
+
+@pytest.mark.spec("PIPE-OBJECT-1")
+@DUPLEX
+def test_objects_round_trip(ends):
+    """``recv()`` returns an object equal to each picklable object sent, of the same type."""
+    first, second = ends
+    for obj in OBJECTS:
+        with continuing():
+            returned("PIPE-OBJECT-1", call(f"conn2.send({obj!r})", second.send, obj))
+            got = call("conn1.recv()", first.recv)
+            expect(
+                "PIPE-OBJECT-1",
+                got.ok and got.value == obj and type(got.value) is type(obj),
+                got.describe() + f", expected {obj!r} ({type(obj).__name__})",
+            )
+
+
+@pytest.mark.spec("PIPE-OBJECT-2")
+@DUPLEX
+def test_unpicklable_send_sends_nothing(ipc_adapter, ends):
+    """``send()`` of an unpicklable object raises what ``pickle.dumps`` raises for it and sends nothing:
+    the other end has nothing to receive, and the next message sent is the next received."""
+    first, second = ends
+    lock = threading.Lock()
+    raised("PIPE-OBJECT-2", call("conn2.send(threading.Lock())", second.send, lock), _unpicklable_error(lock))
+    if ipc_adapter.has(Feature.PIPE_POLL):
+        with continuing():
+            _poll("PIPE-OBJECT-2", first, False, "conn1.poll() after the failed send")
+    returned("PIPE-OBJECT-2", call("conn2.send('after')", second.send, "after"))
+    _receive_object("PIPE-OBJECT-2", first, "after", "conn1.recv() after the failed send and send('after')")
+
+
+@pytest.mark.spec("PIPE-POLL-1")
+@DUPLEX
+def test_poll_without_argument_returns_at_once(ends):
+    """``poll()`` answers at once, with nothing to receive and with a message waiting."""
+    first, second = ends
+    for expected in (False, True):
+        if expected:
+            returned("PIPE-POLL-1", call("conn2.send('x')", second.send, "x"))
+        outcome = call("conn1.poll()", first.poll, deadline=timing.IMMEDIATE)
+        within("PIPE-POLL-1", outcome, 0.0, timing.IMMEDIATE)
+        expect("PIPE-POLL-1", outcome.ok, outcome.describe() + ", expected it to return an answer")
+
+
+#: The byte ``recv_bytes_into`` tests pre-fill buffers with, so a write outside the message shows.
+FILL = 0xA5
+
+
+@pytest.mark.spec("PIPE-INTO-1", "PIPE-INTO-2")
+@pytest.mark.uses(Feature.PIPE_BYTES)
+@DUPLEX
+def test_recv_bytes_into_writes_the_message_at_the_offset(ends):
+    """``recv_bytes_into(buf, offset)`` returns the message length and writes it at ``offset``: with no
+    offset, a middle one, and one where the message ends at the buffer's end; the other bytes stay as they were."""
+    first, second = ends
+    for offset, message, size in ((None, b"head", 12), (3, b"hello", 12), (7, b"tail!", 12)):
+        with continuing():
+            returned("PIPE-INTO-1", call(f"conn2.send_bytes({message!r})", second.send_bytes, message))
+            buffer = bytearray([FILL]) * size
+            args = () if offset is None else (offset,)
+            shown = f"conn1.recv_bytes_into(bytearray({size}){'' if offset is None else f', {offset}'})"
+            count = returned("PIPE-INTO-1", call(shown, first.recv_bytes_into, buffer, *args))
+            start = offset or 0
+            expect("PIPE-INTO-1", count == len(message), f"{shown} returned {count!r}, expected {len(message)}")
+            written = bytes(buffer[start : start + len(message)])
+            expect("PIPE-INTO-1", written == message, f"{shown} wrote {written!r} at {start}, expected {message!r}")
+            outside = bytes(buffer[:start] + buffer[start + len(message) :])
+            expect("PIPE-INTO-2", outside == bytes([FILL]) * len(outside), f"{shown} changed bytes outside buf[{start}:{start + len(message)}]: {bytes(buffer)!r}")
+
+
+@pytest.mark.spec("PIPE-INTO-3", "PIPE-INTO-4")
+@pytest.mark.uses(Feature.PIPE_BYTES)
+@DUPLEX
+def test_buffer_too_short_carries_the_message_and_consumes_it(ends):
+    """A message that does not fit from the offset raises BufferTooShort with the whole message in
+    ``args[0]``, and is consumed: the next receive returns the message after it."""
+    first, second = ends
+    for offset, message, size in ((0, b"too long", 4), (4, b"abcdef", 8)):
+        with continuing():
+            for data in (message, b"next"):
+                returned("PIPE-INTO-3", call(f"conn2.send_bytes({data!r})", second.send_bytes, data))
+            shown = f"conn1.recv_bytes_into(bytearray({size}), {offset}) of {message!r}"
+            error = raised("PIPE-INTO-3", call(shown, first.recv_bytes_into, bytearray(size), offset), BufferTooShort)
+            carried = error.args[0] if error.args else None
+            expect("PIPE-INTO-3", carried == message, f"BufferTooShort.args[0] is {carried!r}, expected {message!r}")
+            _receive("PIPE-INTO-4", first, b"next", "conn1.recv_bytes() after the BufferTooShort")
+
+
+@pytest.mark.spec("PIPE-INTO-5")
+@pytest.mark.uses(Feature.PIPE_BYTES)
+@DUPLEX
+def test_recv_bytes_into_refuses_a_bad_offset(ends):
+    """A negative offset, or one past the end of the buffer, raises ValueError and consumes nothing."""
+    first, second = ends
+    returned("PIPE-INTO-5", call("conn2.send_bytes(b'kept')", second.send_bytes, b"kept"))
+    for offset in (-1, 9):
+        with continuing():
+            raised("PIPE-INTO-5", call(f"conn1.recv_bytes_into(bytearray(8), {offset})", first.recv_bytes_into, bytearray(8), offset), ValueError)
+    _receive("PIPE-INTO-5", first, b"kept", "conn1.recv_bytes() after the refused recv_bytes_into() calls")
+
+
+@pytest.mark.spec("PIPE-MAXLEN-1", "PIPE-MAXLEN-2")
+@DUPLEX
+def test_too_long_message_leaves_the_end_unreadable(ipc_adapter, duplex, ends):
+    """After ``recv_bytes(maxlength)`` refused a longer message, every receive and ``poll`` on that end
+    raises OSError, also with another message waiting; a duplex end still sends."""
+    first, second = ends
+    for data in (b"12345678", b"next"):
+        returned("PIPE-MAXLEN-2", call(f"conn2.send_bytes({data!r})", second.send_bytes, data))
+    raised("PIPE-MAXLEN-1", call("conn1.recv_bytes(4) of an 8-byte message", first.recv_bytes, 4), OSError)
+    for method, args in _receiving_calls(ipc_adapter):
+        with continuing():
+            what = f"conn1.{method}() after the too-long message"
+            raised("PIPE-MAXLEN-2", call(what, getattr(first, method), *args, deadline=timing.IMMEDIATE), OSError)
+    if duplex:
+        returned("PIPE-MAXLEN-2", call("conn1.send('still')", first.send, "still"))
+        _receive_object("PIPE-MAXLEN-2", second, "still", "conn2.recv()")
+
+
+@pytest.mark.spec("PIPE-EOF-5")
+def test_end_closed_with_unread_messages(ipc_adapter):
+    """conn2 closes with a message to it unread: conn1 still receives what conn2 sent before closing;
+    then its first receive raises EOFError or ConnectionResetError, and every later one EOFError."""
+    first, second = ipc_adapter.pipe(True)
+    try:
+        returned("PIPE-EOF-5", call("conn2.send('before close')", second.send, "before close"))
+        returned("PIPE-EOF-5", call("conn1.send('unread')", first.send, "unread"))
+        returned("PIPE-EOF-5", call("conn2.close()", second.close))
+        _receive_object("PIPE-EOF-5", first, "before close", "conn1.recv() after conn2 closed")
+        raised("PIPE-EOF-5", call("conn1.recv() with nothing left", first.recv), (EOFError, ConnectionResetError))
+        for method, args in _receiving_calls(ipc_adapter) * 2:
+            if method != "poll":
+                with continuing():
+                    raised("PIPE-EOF-5", call(f"conn1.{method}() again", getattr(first, method), *args), EOFError)
+    finally:
+        dispose((first, second))
+
+
 def _peer_holding_first(adapter, duplex):
-    """A pipe whose first (receiving) end a peer holds; returns (peer, the test's second end)."""
+    """A pipe whose first (receiving) end a peer holds; returns (peer, the test's second end, the ends to
+    close after the peer stopped).
+
+    A peer process has its own copy of the first end, so the test closes
+    its own at once (else closing the second end could never reach the
+    peer as end of file); a peer thread or task uses the very object, which
+    the test closes only once the peer has stopped.
+    """
     first, second = adapter.pipe(duplex)
     try:
         peer = Peer(adapter, first, close_in_child=[second])
     except BaseException:
         dispose((first, second))
         raise
-    dispose(first)
-    return peer, second
+    if adapter.mode is Mode.PROCESSES:
+        dispose(first)
+        return peer, second, (second,)
+    return peer, second, (second, first)
 
 
 @pytest.mark.spec("PIPE-POLL-2", "PIPE-POLL-3")
@@ -315,7 +543,7 @@ def test_large_message_arrives_whole(ipc_adapter, duplex):
     the test sends, so the send never waits for a reader.
     """
     data = bytes(range(256)) * (LARGE // 256) + b"tail"
-    peer, mine = _peer_holding_first(ipc_adapter, duplex)
+    peer, mine, owned = _peer_holding_first(ipc_adapter, duplex)
     try:
         cases = (("send_bytes", "recv_bytes", data, "PIPE-BYTES-3"), ("send", "recv", ("large", data), "PIPE-OBJECT-1"))
         for method, receive, sent, clause in cases:
@@ -327,7 +555,7 @@ def test_large_message_arrives_whole(ipc_adapter, duplex):
             expect(clause, got.ok and got.value == sent, got.describe() + f", expected what {method} sent ({len(data)} bytes)")
     finally:
         peer.stop()
-        dispose(mine)
+        dispose(owned)
 
 
 @pytest.mark.parametrize(
@@ -359,7 +587,7 @@ def test_poll_blocks_until_woken(ipc_adapter, duplex, wake, timeout, clause):
     and must return True once the test's end sends (the message then
     arrives whole) or closes (PIPE-EOF-3: end of file is readable).
     """
-    peer, mine = _peer_holding_first(ipc_adapter, duplex)
+    peer, mine, owned = _peer_holding_first(ipc_adapter, duplex)
     try:
         returned(clause, peer.run("poll"))
         polling = peer.submit("poll", timeout)
@@ -377,7 +605,7 @@ def test_poll_blocks_until_woken(ipc_adapter, duplex, wake, timeout, clause):
             expect("PIPE-POLL-7", received.ok and received.value == "wake", received.describe() + ", expected 'wake'")
     finally:
         peer.stop()
-        dispose(mine)
+        dispose(owned)
 
 
 class _BodyError(Exception):

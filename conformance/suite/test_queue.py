@@ -9,6 +9,8 @@ sits in its own ``continuing()`` block, so a known deviation in one part
 does not keep the others from being checked.
 """
 
+import sys
+from functools import partial
 from queue import Empty, Full
 
 import pytest
@@ -17,12 +19,12 @@ from conformance.adapter import Trait
 from conformance.evidence import continuing
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
-from conformance.harness.deadline import call
+from conformance.harness.deadline import call, eventually
 from conformance.harness.peer import Peer
 from conformance.machines import base
 from conformance.machines.queue import CLAUSES as QUEUE_MACHINE_CLAUSES
 from conformance.machines.queue import QueueMachine, api_clause
-from conformance.primitives import Primitive, QueueCall, waiting_get
+from conformance.primitives import Feature, Primitive, QueueCall, calls, waiting_get
 from conformance.shape import check_api
 from conformance.verdict import expect, raised, returned, within
 
@@ -233,6 +235,278 @@ def test_unpicklable_item_is_dropped_by_the_feeder_not_put(ipc_adapter, queue):
     returned("QUEUE-FEEDER-1", invoke(queue, QueueCall.PUT, "after"))
     got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
     expect("QUEUE-FEEDER-1", got.ok and got.value == "after", got.describe() + ", expected 'after' (the lambda dropped)")
+
+
+def nowait_get(adapter):
+    """The form of ``get`` that answers at once the adapter offers (None: it offers none)."""
+    forms = calls(adapter, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_ZERO)
+    return forms[0] if forms else None
+
+
+def settles(clause: str, what: str, ask, expected) -> None:
+    """``ask()`` (an Outcome) must come to answer ``expected`` within the visibility deadline, per ``clause``."""
+    answers = []
+
+    def answered() -> bool:
+        answers.append(ask())
+        return answers[-1].hung or answers[-1].ok and answers[-1].value == expected
+
+    settled, waited = eventually(answered)
+    last = answers[-1]
+    expect(clause, settled and last.ok and last.value == expected, f"{last.describe()} ({what}), still not {expected!r} after {waited:.2f}s")
+
+
+#: One process's items: small and larger than the pipe buffer, of assorted types, each unique.
+def assorted_items(adapter):
+    return [(0, None), (1, "one"), (2, bytes(largest(adapter, 70_000))), (3, ("three", 3.0)), (4, [b"four"]), (5, {"five": 5})]
+
+
+@pytest.mark.spec("QUEUE-FIFO-1", "QUEUE-DELIVERY-1")
+def test_items_come_out_once_in_put_order(ipc_adapter, queue):
+    """Items one process put come out in that order, each equal to what was put and once: after the last,
+    a get that answers at once finds nothing."""
+    items = assorted_items(ipc_adapter)
+    for item in items:
+        returned("QUEUE-DELIVERY-1", invoke(queue, QueueCall.PUT, item, deadline=timing.OPERATION_DEADLINE))
+    taken = set()
+    for turn, expected in enumerate(items):
+        got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
+        returned("QUEUE-DELIVERY-1", got)
+        position = next((n for n, item in enumerate(items) if item == got.value), None)
+        seen = f"get {turn + 1}: {got.describe()}, expected item {turn}"
+        expect("QUEUE-DELIVERY-1", position is not None and position not in taken, seen + (" (got twice)" if position in taken else " (never put)"))
+        expect("QUEUE-FIFO-1", position == turn, seen)
+        taken.add(position)
+    form = nowait_get(ipc_adapter)
+    if form is not None:
+        raised("QUEUE-DELIVERY-1", invoke(queue, form), Empty)
+
+
+@pytest.mark.spec("QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2")
+def test_full_queue_refuses_non_blocking_puts_until_a_get(ipc_adapter):
+    """``queue(2)`` takes two non-blocking puts, refuses a third with queue.Full in every non-blocking form,
+    takes one again as soon as a get has returned, then refuses again."""
+    puts = calls(ipc_adapter, QueueCall.PUT_NOWAIT, QueueCall.PUT_NOBLOCK)
+    if not puts:
+        pytest.skip(f"adapter {ipc_adapter.name!r} offers neither put_nowait() nor put(block=False)")
+    full = make_queue(ipc_adapter, 2)
+    try:
+        for item in ("first", "second"):
+            returned("QUEUE-MAXSIZE-2", invoke(full, puts[0], item))
+        for form in puts:
+            with continuing():
+                refused = invoke(full, form, "refused")
+                raised("QUEUE-MAXSIZE-1", refused, Full)
+                within("QUEUE-MAXSIZE-1", refused, 0, timing.IMMEDIATE)
+        got = get_within(full, ipc_adapter, timing.VISIBILITY_DEADLINE)
+        expect("QUEUE-MAXSIZE-2", got.ok and got.value == "first", got.describe() + ", expected 'first'")
+        returned("QUEUE-MAXSIZE-2", invoke(full, puts[0], "third"))
+        raised("QUEUE-MAXSIZE-1", invoke(full, puts[-1], "refused again"), Full)
+    finally:
+        dispose(full)
+
+
+#: How many items ``test_queue_without_a_positive_maxsize_is_unbounded`` puts: more than any small bound.
+UNBOUNDED_PUTS = 40
+
+
+@pytest.mark.spec("QUEUE-MAXSIZE-3")
+@pytest.mark.parametrize("maxsize", [(), (0,), (-1,)], ids=["none", "zero", "negative"])
+def test_queue_without_a_positive_maxsize_is_unbounded(ipc_adapter, maxsize):
+    """``queue()``, ``queue(0)`` and ``queue(-1)`` take item after item without raising queue.Full."""
+    shown = ", ".join(map(str, maxsize))
+    unbounded = returned("QUEUE-MAXSIZE-3", call(f"queue({shown})", ipc_adapter.queue, *maxsize))
+    try:
+        form = calls(ipc_adapter, QueueCall.PUT_NOWAIT, QueueCall.PUT_NOBLOCK, QueueCall.PUT)[0]
+        for n in range(UNBOUNDED_PUTS):
+            returned("QUEUE-MAXSIZE-3", invoke(unbounded, form, n))
+    finally:
+        dispose(unbounded)
+
+
+@pytest.mark.spec("QUEUE-PUT-1")
+def test_put_blocks_until_another_process_gets(ipc_adapter):
+    """A put() with no timeout, already blocked on a full queue, returns once another worker's get frees the slot."""
+    full = make_queue(ipc_adapter, 1)
+    try:
+        returned("QUEUE-PUT-1", invoke(full, QueueCall.PUT, "first"))
+        with Peer(ipc_adapter, full) as peer:
+            # The peer answers the harness first, so "still blocked" below means blocked in put().
+            peer.ping()
+            putting = peer.submit("put", "second")
+            if putting.ready(timing.STILL_BLOCKED):
+                expect("QUEUE-PUT-1", False, f"{putting.result().describe()} on a full queue, before any get")
+            got = get_within(full, ipc_adapter, timing.VISIBILITY_DEADLINE)
+            expect("QUEUE-PUT-1", got.ok and got.value == "first", got.describe() + ", expected 'first'")
+            put = putting.result(timing.OPERATION_DEADLINE)
+            expect("QUEUE-PUT-1", put.ok, f"{put.describe()} after the test got the only item")
+            got = get_within(full, ipc_adapter, timing.VISIBILITY_DEADLINE)
+            expect("QUEUE-PUT-1", got.ok and got.value == "second", got.describe() + ", expected the peer's 'second'")
+    finally:
+        dispose(full)
+
+
+@pytest.mark.spec("QUEUE-CLOSE-1", "QUEUE-CLOSE-2")
+def test_closed_queue_refuses_put_and_get(ipc_adapter, queue):
+    """After close(), every put form raises ValueError, and every get form raises it at once."""
+    returned("QUEUE-DELIVERY-1", invoke(queue, QueueCall.PUT, "before close"))
+    got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
+    expect("QUEUE-DELIVERY-1", got.ok and got.value == "before close", got.describe() + ", expected 'before close'")
+    returned("QUEUE-CLOSE-1", call("close()", queue.close))
+    for form in calls(ipc_adapter, QueueCall.PUT, QueueCall.PUT_NOWAIT):
+        with continuing():
+            raised("QUEUE-CLOSE-1", invoke(queue, form, "after close", deadline=timing.OPERATION_DEADLINE), ValueError)
+    for form in calls(ipc_adapter, QueueCall.GET, QueueCall.GET_NOWAIT):
+        with continuing():
+            refused = invoke(queue, form)
+            raised("QUEUE-CLOSE-2", refused, ValueError)
+            within("QUEUE-CLOSE-2", refused, 0, timing.IMMEDIATE)
+
+
+@pytest.mark.spec("QUEUE-CLOSE-4")
+def test_close_may_be_called_again(queue):
+    returned("QUEUE-CLOSE-4", invoke(queue, QueueCall.PUT, "unread"))
+    returned("QUEUE-CLOSE-4", call("close()", queue.close))
+    returned("QUEUE-CLOSE-4", call("close() again", queue.close))
+
+
+@pytest.mark.spec("QUEUE-CLOSE-5")
+def test_empty_on_a_closed_queue_answers_or_raises_oserror(queue):
+    returned("QUEUE-CLOSE-4", call("close()", queue.close))
+    outcome = call("empty() after close()", queue.empty, deadline=timing.IMMEDIATE)
+    answered = isinstance(outcome.value, bool) if outcome.ok else isinstance(outcome.error, OSError)
+    expect("QUEUE-CLOSE-5", not outcome.hung and answered, outcome.describe() + ", expected a bool or OSError")
+
+
+@pytest.mark.spec("QUEUE-CLOSE-3")
+def test_close_in_another_process_leaves_this_one_working(ipc_adapter, queue):
+    """A peer process closes the queue; the test process still puts and gets."""
+    with Peer(ipc_adapter, queue) as peer:
+        returned("QUEUE-CLOSE-3", peer.run("close"))
+        returned("QUEUE-CLOSE-3", invoke(queue, QueueCall.PUT, "after the peer closed"))
+        got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
+        expect("QUEUE-CLOSE-3", got.ok and got.value == "after the peer closed", got.describe() + ", expected the item put after the peer's close()")
+
+
+@pytest.mark.spec("QUEUE-JOINTHREAD-1")
+def test_join_thread_before_close_raises_assertion_error(queue):
+    if sys.flags.optimize:
+        pytest.skip("python -O removes the assert with which CPython enforces QUEUE-JOINTHREAD-1")
+    returned("QUEUE-JOINTHREAD-1", invoke(queue, QueueCall.PUT, "item"))
+    raised("QUEUE-JOINTHREAD-1", call("join_thread() before close()", queue.join_thread, deadline=timing.IMMEDIATE), AssertionError)
+
+
+@pytest.mark.parametrize(
+    "query, clause",
+    [pytest.param(q, c, marks=pytest.mark.spec(c), id=q) for q, c in (("empty", "QUEUE-EMPTY-1"), ("full", "QUEUE-FULL-1"), ("qsize", "QUEUE-QSIZE-1"))],
+)
+def test_query_settles_on_the_truth(ipc_adapter, query, clause):
+    """With no operation in flight, ``empty()``, ``full()`` or ``qsize()`` of ``queue(2)`` comes to the
+    true answer (maybe after a lag) as it fills and empties."""
+    bounded = make_queue(ipc_adapter, 2)
+    try:
+        method = getattr(bounded, query)
+
+        def check(held: int) -> None:
+            expected = {"empty": held == 0, "full": held == 2, "qsize": held}[query]
+            settles(clause, f"{held} item(s) held, nothing in flight", lambda: call(f"{query}()", method, deadline=timing.IMMEDIATE), expected)
+
+        check(0)
+        for held, item in enumerate(("first", "second"), 1):
+            returned("QUEUE-MAXSIZE-2", invoke(bounded, QueueCall.PUT, item))
+            check(held)
+        for held, item in ((1, "first"), (0, "second")):
+            got = get_within(bounded, ipc_adapter, timing.VISIBILITY_DEADLINE)
+            expect("QUEUE-DELIVERY-1", got.ok and got.value == item, got.describe() + f", expected {item!r}")
+            check(held)
+    finally:
+        dispose(bounded)
+
+
+@pytest.mark.spec("QUEUE-VISIBLE-1")
+def test_item_put_becomes_visible_in_every_process(ipc_adapter, queue):
+    """An item put shows, after at most a short delay, to ``empty()`` and to a get that answers at once, in
+    the test process and in a peer."""
+    form = nowait_get(ipc_adapter)
+    if form is None:
+        pytest.skip(f"adapter {ipc_adapter.name!r} offers no get that answers at once")
+    args, kwargs = form.arguments()
+    with Peer(ipc_adapter, queue) as peer:
+
+        def ask(who, method, *arguments, **keywords):
+            if who == "peer":
+                return peer.run(method, *arguments, deadline=timing.IMMEDIATE, **keywords)
+            return call(f"{method}()", getattr(queue, method), *arguments, deadline=timing.IMMEDIATE, **keywords)
+
+        for who in ("test", "peer"):
+            item = f"seen by the {who}"
+            returned("QUEUE-VISIBLE-1", invoke(queue, QueueCall.PUT, item))
+            if ipc_adapter.has(Feature.QUEUE_EMPTY_FULL):
+                settles("QUEUE-VISIBLE-1", f"{who} empty() after put({item!r}) returned", partial(ask, who, "empty"), False)
+            attempts = []
+
+            def got(who=who, attempts=attempts) -> bool:
+                attempts.append(ask(who, form.method, *args, **kwargs))
+                return not isinstance(attempts[-1].error, Empty)
+
+            settled, waited = eventually(got)
+            last = attempts[-1]
+            expect("QUEUE-VISIBLE-1", settled and last.ok and last.value == item, f"{last.describe()} by the {who}, {waited:.2f}s after put({item!r}) returned")
+
+
+@pytest.mark.spec("QUEUE-VISIBLE-2")
+def test_exact_queue_shows_each_put_at_once(ipc_adapter):
+    """At exact consistency, right after each put or get returns, the queries of ``queue(2)`` answer exactly
+    and a get that answers at once returns the item."""
+    form = nowait_get(ipc_adapter)
+    queries = [q for q, feature in (("qsize", Feature.QUEUE_QSIZE), ("empty", Feature.QUEUE_EMPTY_FULL), ("full", Feature.QUEUE_EMPTY_FULL)) if ipc_adapter.has(feature)]
+    bounded = make_queue(ipc_adapter, 2)
+    try:
+
+        def check(held: int) -> None:
+            for query in queries:
+                with continuing():
+                    expected = {"qsize": held, "empty": held == 0, "full": held == 2}[query]
+                    answer = call(f"{query}()", getattr(bounded, query), deadline=timing.IMMEDIATE)
+                    expect("QUEUE-VISIBLE-2", answer.ok and answer.value == expected, answer.describe() + f" with {held} item(s) held, expected {expected!r}")
+
+        check(0)
+        for held, item in enumerate(("first", "second"), 1):
+            returned("QUEUE-VISIBLE-2", invoke(bounded, QueueCall.PUT, item))
+            check(held)
+        for held, item in ((1, "first"), (0, "second")):
+            got = invoke(bounded, form) if form is not None else get_within(bounded, ipc_adapter, timing.VISIBILITY_DEADLINE)
+            expect("QUEUE-VISIBLE-2", got.ok and got.value == item, got.describe() + f", expected {item!r} at once")
+            check(held)
+    finally:
+        dispose(bounded)
+
+
+@pytest.mark.spec("QUEUE-FIFO-2")
+def test_puts_of_two_processes_come_out_in_the_order_they_returned(ipc_adapter, queue):
+    """At exact consistency, the test and a peer put in turns; the items come out in the order the puts returned."""
+    order = [("test", "test 1"), ("peer", "peer 1"), ("test", "test 2"), ("peer", "peer 2")]
+    with Peer(ipc_adapter, queue) as peer:
+        for who, item in order:
+            put = peer.run("put", item) if who == "peer" else invoke(queue, QueueCall.PUT, item)
+            returned("QUEUE-FIFO-2", put)
+        for turn, (_, item) in enumerate(order):
+            got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
+            expect("QUEUE-FIFO-2", got.ok and got.value == item, f"get {turn + 1}: {got.describe()}, expected {item!r}")
+
+
+@pytest.mark.spec("QUEUE-FLUSH-2")
+def test_producer_that_exits_delivers_what_it_put(ipc_adapter, queue):
+    """A peer process puts a few small items and exits normally: it exits, and every item comes out, in order."""
+    items = [f"item {n}" for n in range(3)]
+    with Peer(ipc_adapter, queue) as producer:
+        for item in items:
+            returned("QUEUE-FLUSH-2", producer.run("put", item))
+        producer.exit()
+        expect("QUEUE-FLUSH-2", producer.exited(timing.OPERATION_DEADLINE), "the producer of 3 small items did not exit")
+        for item in items:
+            got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
+            expect("QUEUE-FLUSH-2", got.ok and got.value == item, got.describe() + f" after the producer exited, expected {item!r}")
 
 
 @pytest.mark.spec(*QUEUE_MACHINE_CLAUSES, any=True)
