@@ -97,6 +97,8 @@ class Ledger:
     deviations: Dict[str, Deviation] = field(default_factory=dict)
     #: A failure that was not tolerated has been raised: Hypothesis is shrinking it (or has).
     failure_seen: bool = False
+    #: Tolerated deviations in which a call never returned: each cost a full deadline.
+    hangs: int = 0
     #: The steps of the running example, as a state machine records them.
     steps: List[str] = field(default_factory=list)
     #: ``(prefix, clause)``: every check of a clause whose ID starts with ``prefix`` is also a check of
@@ -130,6 +132,15 @@ class Ledger:
         if self.echo is not None and clause_id.startswith(self.echo[0]):
             return (clause_id, self.echo[1])
         return (clause_id,)
+
+    #: After this many tolerated hangs the test stops waiting full deadlines (:attr:`hurried`).
+    HANGS_BEFORE_HURRYING = 2
+
+    @property
+    def hurried(self) -> bool:
+        """Whether tolerated hangs have recurred: the known hang would cost a full deadline each time it recurs,
+        so the waits of the rest of the test are cut (:func:`conformance.harness.deadline.patience`)."""
+        return self.hangs >= self.HANGS_BEFORE_HURRYING
 
     def passed(self, clause_id: str, count: int = 1) -> None:
         """Record ``count`` passing checks of one clause (a checker's evaluations of a history)."""

@@ -2,33 +2,44 @@
 
     python -m conformance.matrix reports/*.json --markdown reports/matrix.md --html reports/matrix.html
 
-Implementations are the columns (adapter, version, start method, and the
-Python version when the runs used more than one), clauses the rows,
-grouped by section.  Each cell is the clause's outcome in that run
-(:mod:`conformance.report`).  The Markdown file lists the failures and
-expected failures under the table; the HTML file is one static page (no
-scripts, no external resources) with coloured cells whose failure text
-shows on hover (``title``) and, on click, in full (``<details>``).  With
-neither option the Markdown goes to standard output.
+Implementations are the columns (adapter, version, start method or the
+mode its workers run in, and the Python version when the runs used more
+than one), clauses the rows, grouped by section.  Each cell is the
+clause's outcome in that run (:mod:`conformance.report`).  The summary row
+counts the outcomes and the share of inconclusive cells among those graded
+(neither skipped nor untestable).  The Markdown file lists, under the
+table, each failure's observation, each expected failure's reason and what
+blocked each inconclusive clause, and ends with where the runs came from:
+the suite's commit, the catalogue's digest and each expectations file's
+digest (``tests/test_matrix.py`` fails when the committed matrix no longer
+matches them).  The HTML file is one static page (no scripts, no external
+resources) with coloured cells whose text shows on hover (``title``) and,
+on click, in full (``<details>``).  With neither option the Markdown goes
+to standard output.
 """
 
 import argparse
 import html
 import json
+import re
 import sys
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 #: Cell symbol and description per clause outcome, in the legend's order.
 SYMBOLS = {
-    "passed": ("✅", "passed"),
+    "passed": ("✅", "passed: checks of it ran and none failed"),
     "failed": ("❌", "failed"),
     "expected failure": ("⚠️", "expected failure (listed in the implementation's expectations file)"),
-    "inconclusive": ("❔", "inconclusive: its only tests stopped at another clause's failure"),
-    "skipped": ("⏭", "skipped (capability, consistency level or Python version)"),
-    "not run": ("·", "not run"),
+    "inconclusive": ("❔", "inconclusive: no check of it ran, because its tests were stopped first (the note names what stopped them)"),
+    "skipped": ("⏭", "not applicable: a primitive, feature, worker mode, consistency level or Python version the clause needs"),
+    "not run": ("·", "not run: no check of it ran"),
     "untestable": ("—", "not testable (the catalogue says why)"),
 }
+#: Outcomes that are not a grade of the implementation.
+UNGRADED = ("skipped", "untestable")
+#: A clause ID at the start of a text (expectations reasons and deviations begin with one).
+_LEADING_ID = re.compile(r"^[A-Z]+(?:-[A-Z]+)*-\d+(?: deviated \([a-z]+\))?: ")
 STRENGTH = {"required": "required", "implementation-defined": "impl.-defined", "unreliable": "unreliable"}
 #: Longest failure text shown in Markdown details and hover titles; the HTML <details> shows all.
 SHORT = 300
@@ -61,7 +72,7 @@ def load(paths: Sequence[str]) -> List[Run]:
     runs = []
     for data in reports:
         adapter = data["adapter"]
-        parts = [adapter["name"], adapter["version"], adapter.get("start_method") or "n/a"]
+        parts = [adapter["name"], adapter["version"], adapter.get("start_method") or adapter.get("mode") or "n/a"]
         if several_pythons:
             parts.append("Python " + data["python"]["version"])
         runs.append(Run(" · ".join(parts), data, {c["id"]: c for c in data["clauses"]}))
@@ -93,9 +104,33 @@ def detail_text(entry: dict, limit: Optional[int] = None) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
+def inconclusive_share(run: Run) -> Optional[float]:
+    """Inconclusive cells as a share of the graded ones (neither skipped nor untestable)."""
+    counts = run.data.get("summary", {})
+    graded = sum(n for status, n in counts.items() if status not in UNGRADED)
+    return counts.get("inconclusive", 0) / graded if graded else None
+
+
 def summary(run: Run) -> str:
     counts = run.data.get("summary", {})
-    return " ".join(f"{counts[s]} {SYMBOLS[s][0]}" for s in SYMBOLS if counts.get(s))
+    text = " ".join(f"{counts[s]} {SYMBOLS[s][0]}" for s in SYMBOLS if counts.get(s))
+    share = inconclusive_share(run)
+    return text if share is None else f"{text} ({share:.0%} ❔)"
+
+
+def provenance(runs: Sequence[Run]) -> List[str]:
+    """Where the runs came from: suite version and commit, catalogue digest, expectations digests."""
+    lines = []
+    for run in runs:
+        suite = run.data.get("suite", {})
+        digests = run.data.get("expectations", {}).get("digests", {})
+        files = ", ".join(f"{path.rsplit('/', 1)[-1]} {digest}" for path, digest in digests.items()) or "none"
+        lines.append(
+            f"- {_md(run.label)}: ipc-conformance {suite.get('version', '?')} at commit {suite.get('commit') or 'unknown'}, "
+            f"catalogue {suite.get('catalogue', '?')}, expectations {files}, {run.data.get('mode', 'gate')} mode, "
+            f"started {run.data.get('started', '?')}"
+        )
+    return lines
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -106,10 +141,10 @@ def _md(text: str) -> str:
 
 
 def _first_line(text: str) -> str:
-    """The line of a violation that says what was observed, else the first line."""
+    """The line of a violation that says what was observed, else the first line, without a leading clause ID."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     observed = next((line for line in lines if line.startswith("observed:")), None)
-    return observed or (lines[0] if lines else "")
+    return _LEADING_ID.sub("", observed or (lines[0] if lines else ""))
 
 
 def markdown(runs: Sequence[Run]) -> str:
@@ -128,8 +163,8 @@ def markdown(runs: Sequence[Run]) -> str:
     details = []
     for run in runs:
         for clause in run.data["clauses"]:
-            if clause["status"] == "expected failure" and clause["reasons"]:
-                line = clause["reasons"][0]
+            if clause["status"] in ("expected failure", "inconclusive") and clause["reasons"]:
+                line = _first_line(clause["reasons"][0])
             elif clause["status"] == "failed" and clause["failures"]:
                 line = _first_line(clause["failures"][0]["text"])
             else:
@@ -137,6 +172,7 @@ def markdown(runs: Sequence[Run]) -> str:
             details.append(f"- {SYMBOLS[clause['status']][0]} **{_md(run.label)}** {clause['id']}: {_md(line[:SHORT])}")
     if notes or details:
         out += ["", *notes, *details]
+    out += ["", "Runs:", *provenance(runs)]
     return "\n".join(out) + "\n"
 
 
@@ -166,7 +202,7 @@ def _cell_html(run: Run, clause_id: str) -> str:
     text = detail_text(entry)
     title = html.escape(f"{run.label}: {meaning}" + (f"\n{detail_text(entry, SHORT)}" if text else ""), quote=True)
     css = status.replace(" ", "-")
-    if status in ("failed", "expected failure") and entry.get("failures"):
+    if status in ("failed", "expected failure", "inconclusive") and text:
         body = f"<details><summary>{symbol}</summary><pre>{html.escape(text)}</pre></details>"
     else:
         body = symbol

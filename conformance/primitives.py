@@ -48,6 +48,9 @@ class Feature(enum.Enum):
     def __str__(self) -> str:
         return self.label
 
+    def __repr__(self) -> str:
+        return f"Feature.{self.name}"
+
 
 _QUEUE_FEATURES = (
     Feature.QUEUE_BLOCK,
@@ -90,6 +93,9 @@ class Primitive(enum.Enum):
 
     def __str__(self) -> str:
         return self.title
+
+    def __repr__(self) -> str:
+        return f"Primitive.{self.name}"
 
     @property
     def is_queue(self) -> bool:
@@ -173,6 +179,9 @@ class QueueCall(enum.Enum):
         self.wait = wait
         self.timeout = timeout
         self.refusal = refusal
+
+    def __repr__(self) -> str:
+        return f"QueueCall.{self.name}"
 
     @property
     def puts(self) -> bool:

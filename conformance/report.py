@@ -37,16 +37,19 @@ segfault in the test process still leaves a report that blames the test
 it was running.  ``complete`` is false until the session ends.
 """
 
+import hashlib
 import json
 import os
 import platform
 import re
+import subprocess
 import sys
 import time
 from typing import Dict, List, Optional
 
 import hypothesis
 
+import conformance
 from conformance import applicability, spec
 
 FORMAT = 2
@@ -70,6 +73,33 @@ def _skip_reason(report) -> str:
 
 #: The "[gw0] linux -- Python ..." line xdist puts above a crashed worker's message.
 _WORKER_BANNER = re.compile(r"^\[gw\d+\] .*$\n?", re.MULTILINE)
+
+
+def catalogue_digest() -> str:
+    """A digest of every clause's ID, strength and statement: a matrix made from another catalogue is stale."""
+    text = "\n".join(f"{c.id}|{c.strength.value}|{c.statement}" for c in spec.CATALOGUE.values())
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def file_digest(path: str) -> Optional[str]:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def suite_commit() -> Optional[str]:
+    """The git commit of the suite's source, when it runs from a clone (None for an installed copy)."""
+    here = os.path.dirname(os.path.abspath(conformance.__file__))
+    try:
+        found = subprocess.run(["git", "-C", here, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if found.returncode != 0:
+        return None
+    return found.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
 def _first_line(text: str) -> str:
@@ -107,12 +137,13 @@ class RunReport:
                 "limits": adapter.limits.describe(),
             },
             "mode": "survey" if survey else "gate",
+            "suite": {"version": conformance.__version__, "commit": suite_commit(), "catalogue": catalogue_digest()},
             "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
             "platform": platform.platform(),
             "hypothesis": {"profile": profile, "version": hypothesis.__version__},
             "command": sys.argv,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_at)),
-            "expectations": {"files": expectation_paths},
+            "expectations": {"files": expectation_paths, "digests": {path: file_digest(path) for path in expectation_paths}},
         }
         self.entry_status: Dict[str, str] = {}
         self.exit_status: Optional[int] = None

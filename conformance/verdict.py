@@ -70,9 +70,19 @@ def expect(clause_id: str, condition: bool, observed: str) -> None:
     raise violation_type(clause_id)(clause_id, observed)
 
 
+def _graded(clause_id: str, outcome: Outcome, good: bool, observed: str) -> None:
+    """:func:`expect`, counting a tolerated deviation in which the call hung (see ``Ledger.hurried``)."""
+    try:
+        expect(clause_id, good, observed)
+    except evidence.Deviated:
+        if outcome.hung:
+            evidence.current().hangs += 1
+        raise
+
+
 def returned(clause_id: str, outcome: Outcome) -> object:
     """The call must have returned normally; its value is passed on."""
-    expect(clause_id, outcome.ok, outcome.describe() + ", expected it to return")
+    _graded(clause_id, outcome, outcome.ok, outcome.describe() + ", expected it to return")
     return outcome.value
 
 
@@ -83,14 +93,15 @@ def raised(clause_id: str, outcome: Outcome, expected: ExceptionTypes, *, exact:
         good = outcome.error is not None and type(outcome.error) is expected
     else:
         good = isinstance(outcome.error, expected)
-    expect(clause_id, not outcome.hung and good, outcome.describe() + f", expected {names}")
+    _graded(clause_id, outcome, not outcome.hung and good, outcome.describe() + f", expected {names}")
     return outcome.error
 
 
 def within(clause_id: str, outcome: Outcome, low: float, high: float) -> None:
     """The call must have taken between ``low`` and ``high`` seconds."""
-    expect(
+    _graded(
         clause_id,
+        outcome,
         not outcome.hung and low <= outcome.elapsed <= high,
         outcome.describe() + f", expected it to take between {max(low, 0):.3f}s and {high:.3f}s",
     )

@@ -29,7 +29,8 @@ import uuid
 from typing import Optional
 
 from conformance.adapter import Adapter, Consistency, Mode
-from conformance.harness.launchers import Launcher, Reopen, Worker
+from conformance.harness.handoff import Reopen
+from conformance.harness.launchers import Launcher, Worker
 from conformance.primitives import Feature
 from implementations._support import expectations, require, version
 

@@ -134,11 +134,6 @@ def test_a_worker_that_dies_is_reported_with_how_it_died(adapter):
     assert described.startswith("worker w1 ") and described.endswith(" was killed by SIGKILL during operation 0 (get())"), described
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="conformance/harness/crew.py Crew._receive stores death=f'it {...death()}', and Stall.describe() puts it "
-    "after the worker's name: 'worker w1 it was killed by SIGKILL during ...' (reported, not fixed here)",
-)
 def test_a_dead_workers_message_reads_as_a_sentence(adapter):
     assert _stall_of_a_killed_worker(adapter).describe() == "worker w1 was killed by SIGKILL during operation 0 (get())"
 

@@ -226,17 +226,6 @@ def test_clause_ids_in_the_code_exist():
     assert not unknown, "clause IDs used in the code but missing from the catalogue:\n" + "\n".join(unknown)
 
 
-#: Gaps the test below found in conformance/ and that are reported, not yet fixed:
-#: ``(path, clause) -> what is wrong``.  Each is still checked, by
-#: :func:`test_known_gap_is_fixed`, which fails (strict xfail) once the gap is gone, so the entry is removed then.
-KNOWN_GAPS = {
-    ("conformance/machines/queue.py", "MGR-PROXY-1"): (
-        "api_clause() grades a queue constructor that fails on a proxy adapter against MGR-PROXY-1, but no test of "
-        "test_queue.py or test_joinable_queue.py (which run it, through make_queue and the queue machines) cites it"
-    ),
-}
-
-
 def traceability_gaps(records) -> Dict[tuple, str]:
     """``(path, clause) -> the line`` for each clause ID written in a module suite files run that none of them cites."""
     where = cited(records)
@@ -261,20 +250,11 @@ def test_clauses_in_the_code_are_cited_by_a_suite_file_that_runs_it(census):
 
     Every clause ID written in a module that suite files run (a check's
     argument, a model's prediction, a machine's clause list) must be cited
-    by a test of one of those files (apart from the reported :data:`KNOWN_GAPS`).
+    by a test of one of those files.
     """
     _, _, records = census
-    gaps = [line for key, line in traceability_gaps(records).items() if key not in KNOWN_GAPS]
+    gaps = list(traceability_gaps(records).values())
     assert not gaps, "clauses named in code that no test of the files running it cites:\n" + "\n".join(gaps)
-
-
-@pytest.mark.parametrize(
-    "gap", [pytest.param(key, id=f"{key[0]}:{key[1]}", marks=pytest.mark.xfail(reason=why, strict=True))
-            for key, why in KNOWN_GAPS.items()]
-)  # fmt: skip
-def test_known_gap_is_fixed(census, gap):
-    _, _, records = census
-    assert gap not in traceability_gaps(records), traceability_gaps(records).get(gap)
 
 
 # --- the catalogue itself ----------------------------------------------------------------------
@@ -303,12 +283,6 @@ def test_clause_is_well_formed(clause):
     assert clause.untestable is None or clause.untestable.strip(), "untestable without a reason"
 
 
-@pytest.mark.xfail(
-    raises=subprocess.CalledProcessError,
-    strict=True,
-    reason="conformance/spec/__main__.py renders needs with ', '.join(c.needs), which raises TypeError now that needs "
-    "are Primitive/Feature/Mode/Trait members: python -m conformance.spec exits 1 (reported, not fixed here)",
-)
 def test_spec_md_is_rendered_from_the_catalogue():
     rendered = subprocess.run(
         [sys.executable, "-m", "conformance.spec"], cwd=str(REPO_ROOT), capture_output=True, text=True, check=True

@@ -1,9 +1,11 @@
 """Run the suite against several adapters and render the conformance matrix.
 
-    python tools/run_matrix.py [--out reports] [--timeout SECONDS] [--no-matrix] [--columns A,B,...] ADAPTER... [-- PYTEST-ARGS]
+    python tools/run_matrix.py [--out reports] [--timeout SECONDS] [--gate] [--no-matrix] [--columns A,B,...] ADAPTER... [-- PYTEST-ARGS]
 
 Each adapter (a registered name or ``module:object``) runs in its own
-pytest process, writing ``OUT/<adapter>.json`` with ``--ipc-report``;
+pytest process in survey mode (``--ipc-survey``: every clause graded, no
+deviation stops a test; ``--gate`` runs the default gate mode instead),
+writing ``OUT/<adapter>.json`` with ``--ipc-report``;
 then ``OUT/matrix.md`` and ``OUT/matrix.html`` are rendered from those
 reports, one column per adapter in the order given.  The implementations must be installed in this
 environment (``tox -e matrix`` installs them; see its ``deps``).
@@ -54,7 +56,7 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def run_one(adapter: str, out: Path, timeout: float, extra) -> Optional[int]:
+def run_one(adapter: str, out: Path, timeout: float, extra, survey: bool = True) -> Optional[int]:
     """Run the suite against one adapter; pytest's exit status, or None if it left no report."""
     path = report_path(out, adapter)
     if path.exists():
@@ -62,7 +64,7 @@ def run_one(adapter: str, out: Path, timeout: float, extra) -> Optional[int]:
     command = [
         sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
         "-n", "1", "--max-worker-restart", "50",
-        "--ipc-adapter", adapter, "--ipc-report", str(path), *extra,
+        "--ipc-adapter", adapter, "--ipc-report", str(path), *(["--ipc-survey"] if survey else []), *extra,
     ]  # fmt: skip
     print(f"== {adapter}: {' '.join(command[1:])}", flush=True)
     process = subprocess.Popen(command, start_new_session=True)
@@ -98,6 +100,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="reports", help="directory for the reports and the matrix (default reports)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds one adapter's run may take (default 1800)")
     parser.add_argument("--no-matrix", action="store_true", help="only run and write the reports")
+    parser.add_argument("--gate", action="store_true", help="run in gate mode (stop a test at an unexpected deviation) instead of survey mode")
     parser.add_argument(
         "--columns", default=None,
         help="comma-separated adapters whose reports in OUT make the matrix, in order (default: the adapters run); "
@@ -106,7 +109,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    statuses = [run_one(adapter, out, args.timeout, extra) for adapter in args.adapters]
+    statuses = [run_one(adapter, out, args.timeout, extra, survey=not args.gate) for adapter in args.adapters]
     if args.columns is None:
         reports = [str(report_path(out, a)) for a, status in zip(args.adapters, statuses) if status is not None]
     else:

@@ -21,18 +21,14 @@ the implementation can never stall the harness itself.
   announcement does not release the GIL and reschedule the worker).
 """
 
-import atexit
 import mmap
 import os
 import pickle
 import select
-import shutil
 import socket
 import struct
-import tempfile
 import threading
 import time
-import uuid
 from typing import Any, Dict, Iterable, Optional
 
 _HEADER = struct.Struct("!I")
@@ -44,6 +40,10 @@ _workspace_lock = threading.Lock()
 
 def workspace() -> str:
     """This process's private directory for control sockets, slots and captured output (removed at exit)."""
+    import atexit
+    import shutil
+    import tempfile
+
     global _workspace, _workspace_pid
     with _workspace_lock:
         if _workspace is None or _workspace_pid != os.getpid():
@@ -55,7 +55,7 @@ def workspace() -> str:
 
 def unique(name: str) -> str:
     """A fresh path in the workspace, for one socket, slot file or capture."""
-    return os.path.join(workspace(), f"{name}-{uuid.uuid4().hex[:12]}")
+    return os.path.join(workspace(), f"{name}-{os.urandom(6).hex()}")
 
 
 class Channel:

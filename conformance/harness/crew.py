@@ -40,6 +40,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from conformance.harness import heartbeat, timing
 from conformance.harness.control import Listener, Slots
+from conformance.harness.deadline import patience
 from conformance.harness.operations import WAITS_FOR_OTHERS, Action, Op, Record, Status, deadline_of
 from conformance.harness.peer import Enlisted, reap_worker
 from conformance.harness.worker import CONNECT_DEADLINE, MAX_SCRIPT, SLOT, Message
@@ -126,8 +127,8 @@ class _Worker:
 
     def deadline(self) -> float:
         if self.current is None:
-            return timing.OPERATION_DEADLINE  # released at the barrier, not yet in its first operation
-        return deadline_of(self.script[self.current])
+            return patience(timing.OPERATION_DEADLINE, shrinking=False)  # released, not yet in its first operation
+        return patience(deadline_of(self.script[self.current]), shrinking=False)
 
     def next_deadline(self) -> Optional[float]:
         """The shortest deadline of the operations still to come (None: this is the last).
@@ -136,7 +137,7 @@ class _Worker:
         the crew last looked, so the crew must look again within it.
         """
         ahead = self.script[0 if self.current is None else self.current + 1:]
-        return min(map(deadline_of, ahead), default=None)
+        return min((patience(deadline_of(op), shrinking=False) for op in ahead), default=None)
 
 
 def _resting(method):
@@ -245,7 +246,7 @@ class Crew:
             self._read_progress()
             op = worker.script[worker.current] if worker.current is not None else None
             return Stall(StallReason.DIED, worker.name, op, worker.current, (time.monotonic_ns() - worker.since) / 1e9,
-                         worker.enlisted.worker.exitcode, death=f"it {worker.enlisted.death()}")  # fmt: skip
+                         worker.enlisted.worker.exitcode, death=worker.enlisted.death())  # fmt: skip
         return None
 
     def _signal(self, key: int) -> None:

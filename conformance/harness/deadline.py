@@ -91,17 +91,24 @@ class _CallThread:
 _threads = threading.local()
 
 
-def patience(deadline: float) -> float:
+def patience(deadline: float, shrinking: bool = True) -> float:
     """``deadline``, or :data:`timing.SHRINK_WAIT` while Hypothesis shrinks a failure of the running test.
 
     Every wait of the suite goes through here: once a test has failed,
     the candidates Hypothesis tries while shrinking wait only so long for
     what should come at once; its final replay waits the full deadline.
+    Once a tolerated hang has recurred in the test (``Ledger.hurried``), it
+    waits :data:`timing.HURRIED_WAIT`: the known hang is not paid for again.
+    A crew's workers are not hurried while shrinking (``shrinking=False``):
+    a race's candidates must run as the failing execution did.
     """
     from conformance import evidence, hypothesis_hooks
 
-    if deadline > timing.SHRINK_WAIT and evidence.current().failure_seen and not hypothesis_hooks.final_replay():
+    ledger = evidence.current()
+    if shrinking and deadline > timing.SHRINK_WAIT and ledger.failure_seen and not hypothesis_hooks.final_replay():
         return timing.SHRINK_WAIT
+    if deadline > timing.HURRIED_WAIT and ledger.hurried:
+        return timing.HURRIED_WAIT
     return deadline
 
 

@@ -14,63 +14,21 @@ it the primitive under test:
   coroutines on an asyncio event loop of its own.  Any other model (an
   executor, a dask worker, an actor) is a subclass implementing
   :meth:`Launcher.start`.
-* a :class:`Handoff` turns the primitive into what travels in the
-  launcher's arguments and back into the object the worker uses:
-  :data:`INHERIT` passes the object itself (inherited under fork, pickled
-  by the implementation under spawn), :class:`Reopen` passes a name the
-  worker reopens.
+* a :class:`~conformance.harness.handoff.Handoff` turns the primitive into
+  what travels in the launcher's arguments and back into the object the
+  worker uses (:mod:`conformance.harness.handoff`).
 
 The :class:`~conformance.adapter.Mode` of a launcher tells which clauses
 its workers can judge: an exit that flushes a queue needs processes.
 """
 
-import asyncio
-import concurrent.futures
 import os
 import signal
 import threading
 from typing import Any, Callable, List, Optional, Tuple
 
 from conformance.adapter import Mode
-
-
-class Handoff:
-    """How a primitive reaches a worker: as itself (inherited, or pickled by the launcher)."""
-
-    #: The worker's copy is the parent's object (a thread, a task): closing it there closes it here.
-    shared = False
-
-    def send(self, obj: Any) -> Any:
-        """What the launcher's arguments carry for ``obj``."""
-        return obj
-
-    def receive(self, sent: Any) -> Any:
-        """In the worker: the object under test, from what the arguments carried."""
-        return sent
-
-
-#: Pass the primitive as a launcher argument, as ``multiprocessing`` shares by inheritance.
-INHERIT = Handoff()
-
-
-class Shared(Handoff):
-    """The worker runs in the test process and uses the very same object."""
-
-    shared = True
-
-
-class Reopen(Handoff):
-    """Pass a name (``export(obj)``) that the worker turns back into an object (``reopen(name)``)."""
-
-    def __init__(self, export: Callable[[Any], Any], reopen: Callable[[Any], Any]):
-        self._export = export
-        self._reopen = reopen
-
-    def send(self, obj: Any) -> Any:
-        return self._export(obj)
-
-    def receive(self, sent: Any) -> Any:
-        return self._reopen(sent)
+from conformance.harness.handoff import INHERIT, Handoff, Shared
 
 
 class Worker:
@@ -255,7 +213,7 @@ class Threads(Launcher):
 
 
 class _TaskWorker(Worker):
-    def __init__(self, name: str, future: "concurrent.futures.Future"):
+    def __init__(self, name: str, future):
         super().__init__(name)
         self.future = future
 
@@ -263,6 +221,8 @@ class _TaskWorker(Worker):
         return not self.future.done()
 
     def join(self, timeout: float) -> bool:
+        import concurrent.futures
+
         concurrent.futures.wait([self.future], timeout=max(0.0, timeout))
         return self.future.done()
 
@@ -289,10 +249,12 @@ class Tasks(Launcher):
     def __init__(self):
         self.handoff = Shared()
         self._lock = threading.Lock()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._loop = None
 
     @property
-    def loop(self) -> asyncio.AbstractEventLoop:
+    def loop(self):
+        import asyncio
+
         with self._lock:
             if self._loop is None or self._loop.is_closed():
                 self._loop = asyncio.new_event_loop()
@@ -300,6 +262,8 @@ class Tasks(Launcher):
             return self._loop
 
     def start(self, target, args, name) -> Worker:
+        import asyncio
+
         return _TaskWorker(name, asyncio.run_coroutine_threadsafe(target(*args), self.loop))
 
 

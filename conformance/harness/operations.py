@@ -55,6 +55,9 @@ class Action(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    def __repr__(self) -> str:
+        return f"Action.{self.name}"
+
     @property
     def puts(self) -> bool:
         return self in (Action.PUT, Action.PUT_NOWAIT)

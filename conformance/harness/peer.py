@@ -25,7 +25,8 @@ from conformance.adapter import Mode
 from conformance.harness import heartbeat, timing
 from conformance.harness.control import Listener, remove, tail, unique
 from conformance.harness.deadline import Outcome, patience, short
-from conformance.harness.worker import CONNECT_DEADLINE, Message, main, main_async, taken
+from conformance.harness.task_worker import main_async
+from conformance.harness.worker import CONNECT_DEADLINE, Message, main, taken
 
 
 class PeerError(Exception):

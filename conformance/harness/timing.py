@@ -59,6 +59,12 @@ NOTICE_LATE = 1.0 * SCALE
 #: them (:func:`conformance.harness.deadline.patience`).
 SHRINK_WAIT = 0.5 * SCALE
 
+#: Once a known (tolerated) hang has recurred in a test, every later wait of
+#: that test for something that should come at once is cut to this, so a
+#: survey of an implementation that hangs does not pay a full deadline for
+#: each recurrence.  A thousand times the reference's slowest such call.
+HURRIED_WAIT = 1.0 * SCALE
+
 #: Joining a process: after this it is terminated, after as long again killed.
 JOIN_GRACE = 3.0 * SCALE
 

@@ -1,7 +1,7 @@
 """What runs in a worker: connect back to the test process, then serve its commands or run a script.
 
 Every worker, whatever started it, runs :func:`main` (or, as an asyncio
-task, :func:`main_async`) with the address of the harness's listener, a
+task, :func:`conformance.harness.task_worker.main_async`) with the address of the harness's listener, a
 token, and the primitive as the launcher's hand-off delivered it.  It
 connects (:class:`~conformance.harness.control.Channel`) and then obeys:
 
@@ -21,15 +21,12 @@ fatal-error report, to a capture file the test process reads when the
 worker dies, and (on Linux) asks to be killed if the test process dies.
 """
 
-import asyncio
 import ctypes
 import enum
 import faulthandler
 import os
-import pickle
 import random
 import signal
-import struct
 import sys
 import time
 from typing import Any, Callable, List, Optional, Tuple
@@ -252,122 +249,3 @@ def _perform(channel: Optional[Channel], resource: Any, op: Op) -> Tuple[Status,
 def perform_here(resource: Any, op: Op) -> Tuple[Status, Any]:
     """Run a queue or pipe operation in the test process (the prefix and the drain of a scenario: no signals)."""
     return _perform(None, resource, op)
-
-
-# -- asyncio tasks -------------------------------------------------------------------------
-
-
-class _AsyncChannel:
-    """The task side of a :class:`Channel`, on asyncio streams (the same framing)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader, self.writer = reader, writer
-
-    async def send(self, message: Any) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self.writer.write(struct.pack("!I", len(data)) + data)
-        await self.writer.drain()
-
-    async def recv(self, timeout: Optional[float] = None) -> Any:
-        async def whole():
-            (size,) = struct.unpack("!I", await self.reader.readexactly(4))
-            return pickle.loads(await self.reader.readexactly(size))
-
-        return await (whole() if timeout is None else asyncio.wait_for(whole(), timeout))
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-async def main_async(address: str, token: str, handoff, sent: Tuple[Any, ...], capture: Optional[str] = None, closing: int = 0) -> None:
-    """A worker that is an asyncio task: operations with a ``coro_<name>`` form are awaited."""
-    resource = _received(handoff, sent, closing)
-    reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(address), CONNECT_DEADLINE)
-    channel = _AsyncChannel(reader, writer)
-    try:
-        await channel.send(token)
-        while True:
-            try:
-                message = await channel.recv()
-            except (asyncio.IncompleteReadError, ConnectionError, OSError):
-                return
-            kind = message[0]
-            if kind is Message.EXIT:
-                return
-            if kind is Message.PING:
-                await channel.send((Message.REPLY, "ok", None, 0.0))
-            elif kind is Message.CALL:
-                await _call_async(channel, resource, *message[1:])
-            elif kind is Message.SCRIPT:
-                await _run_script_async(channel, resource, *message[1:])
-    finally:
-        channel.close()
-
-
-async def _call_async(channel: _AsyncChannel, resource: Any, name: str, args: tuple, kwargs: dict) -> None:
-    start = time.monotonic()
-    try:
-        coroutine = getattr(resource, f"coro_{name}", None)
-        if coroutine is not None:
-            value = await coroutine(*args, **kwargs)
-        else:
-            helper = HELPERS.get(name)
-            value = helper(resource, *args, **kwargs) if helper else getattr(resource, name)(*args, **kwargs)
-        status = "ok"
-    except BaseException as exc:  # report whatever the implementation raised
-        value, status = exc.with_traceback(None), "raise"
-    replies: List[Any] = []
-
-    def keep(reply):
-        pickle.dumps(reply)  # the same test as sending it: an unpicklable value is handed over in this process
-        replies.append(reply)
-
-    _reply(keep, status, value, time.monotonic() - start, local=True)
-    await channel.send(replies[-1])
-
-
-async def _run_script_async(channel: _AsyncChannel, resource: Any, number: int, name: str, script, seed: int, slots_path: str, slots_count: int) -> None:
-    slots = Slots(slots_count, slots_path)
-    rng = random.Random(seed)
-    records: List[Record] = []
-    try:
-        await channel.send((Message.READY,))
-        if (await channel.recv(CONNECT_DEADLINE))[0] is not Message.GO:
-            return
-        for index, op in enumerate(script):
-            await asyncio.sleep(max(0.0, noise(rng)))  # schedule noise (0 yields to the other tasks), see noise()
-            t_inv = time.monotonic_ns()
-            slots[number] = t_inv // 1000 * SLOT + index + 1
-            status, value = await _perform_async(channel, resource, op)
-            records.append(Record(name, index, op, status, value, t_inv, time.monotonic_ns()))
-        await channel.send((Message.DONE, records))
-    finally:
-        slots.close()
-
-
-async def _perform_async(channel: _AsyncChannel, resource: Any, op: Op) -> Tuple[Status, Any]:
-    try:
-        if op.name is Action.FLUSH:
-            resource.close()
-            resource.join_thread()
-            return Status.OK, None
-        if op.name is Action.SIGNAL:
-            await channel.send((Message.SIGNAL, op.key))
-            return Status.OK, None
-        if op.name is Action.WAIT:
-            await channel.send((Message.WAIT, op.key))
-            try:
-                await channel.recv(op.timeout)
-            except asyncio.TimeoutError:
-                return Status.RAISED, "TimeoutError: the signal never came"
-            return Status.OK, None
-        invocation = prepare(resource, op, coroutines=True)
-        result = invocation.method(*invocation.args, **invocation.kwargs)
-        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
-            result = await result
-        return _outcome(op, result, invocation.reads_item)
-    except BaseException as exc:  # the implementation may raise anything; the checker grades it
-        if isinstance(exc, asyncio.CancelledError):
-            raise
-        return Status.RAISED, exception_name(exc)
-

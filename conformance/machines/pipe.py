@@ -46,6 +46,7 @@ from typing import Any, Callable, List, Optional, Tuple
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
+from conformance.adapter import Mode
 from conformance.evidence import Deviated
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
@@ -288,8 +289,10 @@ class PipeMachine(ConformanceMachine):
         # The child must not keep a copy of the test's end, or closing it
         # could never produce end-of-file or a broken pipe at the peer.
         self.peer = self.start_peer(peer_end, close_in_child=[self.test_end])
-        # Likewise the parent's copy of the peer's end (spec digest E5).
-        dispose(peer_end)
+        # Likewise the parent's copy of the peer's end.  A thread or task
+        # peer holds the very same object, which teardown closes.
+        if self.adapter.mode is Mode.PROCESSES:
+            dispose(peer_end)
 
     def teardown(self):
         # Closing the test's end first lets a peer still blocked in a receive

@@ -54,7 +54,7 @@ CLAUSES = (
     "QUEUE-PUT-1", "QUEUE-PUT-2", "QUEUE-PUT-3", "QUEUE-GET-1", "QUEUE-GET-2", "QUEUE-GET-3", "QUEUE-TIMEOUT-1",
     "QUEUE-VISIBLE-1", "QUEUE-VISIBLE-2", "QUEUE-QSIZE-1", "QUEUE-EMPTY-1", "QUEUE-FULL-1", "QUEUE-CLOSE-1",
     "QUEUE-CLOSE-2", "QUEUE-CLOSE-3", "QUEUE-CLOSE-4", "QUEUE-CLOSE-5", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2",
-    "QUEUE-CANCEL-1", "QUEUE-JOINTHREAD-1", "QUEUE-LARGE-1", "MGR-TIMEOUT-1",
+    "QUEUE-CANCEL-1", "QUEUE-JOINTHREAD-1", "QUEUE-LARGE-1", "MGR-TIMEOUT-1", "MGR-PROXY-1",
 )  # fmt: skip
 #: What the machine judges on a JoinableQueue besides: each Queue clause checked there is a check of
 #: JQ-QUEUE-1, and the task accounting.
@@ -145,6 +145,7 @@ class QueueMachine(ConformanceMachine):
         self.peer_exited = False
         self.flushed = False
         self.cancelled = False
+        self.unbounded_by_argument = False
         self.seq = 0
         #: The forms this adapter's queue offers, in order of preference, for each situation.
         self.waiting_get = calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET)[0]
@@ -161,6 +162,8 @@ class QueueMachine(ConformanceMachine):
         shown = "" if maxsize is None else str(maxsize)
         outcome = call(f"{self.primitive.attribute}({shown})", self.primitive.make, self.adapter, *([] if maxsize is None else [maxsize]))
         unbounded = maxsize is None or maxsize <= 0
+        #: Made with a maxsize of zero or less, which the docs make unbounded (QUEUE-MAXSIZE-3).
+        self.unbounded_by_argument = unbounded and maxsize is not None
         self.model = QueueModel(None if unbounded else maxsize, exact=self.adapter.exact)
         self.queue = self.own(returned("QUEUE-MAXSIZE-3" if unbounded and maxsize is not None else api_clause(self.adapter, self.primitive), outcome))
         if with_peer:
@@ -299,8 +302,8 @@ class QueueMachine(ConformanceMachine):
         """
         if not outcome.ok:
             self.audit(outcome.describe(), late=item)
-        if self.model.maxsize is None and isinstance(outcome.error, queue_module.Full):
-            clause = "QUEUE-MAXSIZE-3"
+        if self.model.maxsize is None and (self.unbounded_by_argument or isinstance(outcome.error, queue_module.Full)):
+            clause = "QUEUE-MAXSIZE-3"  # a queue made unbounded (or by default) has room: a refusal breaks that
         elif form.wait is Wait.NEVER:
             clause = "QUEUE-MAXSIZE-2"
         else:

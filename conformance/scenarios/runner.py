@@ -367,6 +367,10 @@ class ScenarioRunner:
                 self.observed.add(result.observed)
                 continue
             self._judge(scenario, execution, failures, attempt, runs)
+            # Only tolerated deviations: recorded; repeating the example would only record them again.
+            if execution.stall is not None:
+                evidence.current().hangs += 1
+            break
         if final and self.witness is not None:
             note(self.first_failure)
             note("The final replay did not reproduce the failure; a history seen while shrinking:\n" + self.witness)

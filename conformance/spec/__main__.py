@@ -33,7 +33,11 @@ def render() -> str:
         clauses = in_section(name)
         lines += [f"## {section_title(name)} (`{name}`, {len(clauses)} clauses)", ""]
         for c in clauses:
-            needs = ", ".join(c.needs) if c.needs else "none"
+            needs = ", ".join(f"`{need}`" for need in c.needs) if c.needs else "none"
+            if c.level is not None:
+                needs += f"; {c.level} queues only"
+            if c.excludes:
+                needs += "; not for " + ", ".join(f"{trait} queues" for trait in c.excludes)
             lines.append(f"### {c.id}")
             lines.append("")
             lines.append(c.statement)
