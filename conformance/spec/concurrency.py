@@ -1,7 +1,5 @@
 """Concurrent use: several processes putting and getting at once, flush points, checked from histories.
 
-Map: spec-digest §9 (Q8, Q9, Q12, Q15-Q17), §10 (K1-K3) and §14 (MP1-MP4);
-anchors-concurrency §7 (the consistency ladder and the interval checks).
 The clauses here cover what the per-primitive sections do not already say;
 the concurrency checker (:mod:`conformance.checkers`) also enforces
 QUEUE-FIFO-1/2, QUEUE-DELIVERY-1, QUEUE-MAXSIZE-1/2, QUEUE-FLUSH-1/2,
@@ -52,8 +50,8 @@ CLAUSES = (
         "returned; full() is True only if the queue could have held maxsize items, False only if it could "
         "have held fewer.",
         "CPython 3.11 queues.py: put acquires the bounded semaphore before returning and get releases it "
-        "before returning, so qsize() (sem_getvalue) and full() count accepted items exactly (spec-digest "
-        "§9.3 Q12); Dmp calls both 'not reliable', which bounds the answer, it does not free it",
+        "before returning, so qsize() (sem_getvalue) and full() count accepted items exactly; "
+        "Dmp calls both 'not reliable', which bounds the answer, it does not free it",
         IMPL,
     ),
     Clause(
@@ -63,8 +61,8 @@ CLAUSES = (
         "exited) and not taken by gets begun before it returned are available.  While another get is in "
         "flight the non-blocking forms may raise queue.Empty anyway (CPython: the read lock is busy).",
         "Dmp Queue.join_thread ('all data in the buffer has been flushed to the pipe'), 'Joining processes that "
-        "use queues'; CPython 3.11 queues.py Queue.get (_rlock.acquire(False) raises Empty, spec-digest §9.2 "
-        "Q9, gh-87302)",
+        "use queues'; CPython 3.11 queues.py Queue.get (_rlock.acquire(False) raises Empty; "
+        "gh-87302)",
         IMPL,
         needs=(Primitive.QUEUE,),
         level=Consistency.EVENTUAL,
@@ -74,8 +72,8 @@ CLAUSES = (
         "A queue of exact consistency (SimpleQueue, the SyncManager proxy, or an adapter that declares it) is "
         "linearizable: empty, full, Empty and Full are exact at every instant, and an item whose put "
         "returned before another put began comes out first, across processes.",
-        "spec-digest §12 SQ1 and §13 MQ4 (synchronous writes, round trips); anchors-concurrency §7.1 level L; "
-        "the adapter's declared consistency",
+        "CPython 3.11 queues.py SimpleQueue.put (a synchronous write); Dmp 'Managers' (every proxy call is a "
+        "round trip to the manager's server process); the adapter's declared consistency",
         IMPL,
         needs=(Primitive.QUEUE,),
         level=Consistency.EXACT,

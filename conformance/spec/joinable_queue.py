@@ -1,7 +1,7 @@
 """multiprocessing.JoinableQueue: a Queue with task_done() and join().
 
-Map: spec-digest §11.  Every Queue clause holds for JoinableQueue too; the
-queue machine runs against both.
+Every Queue clause holds for JoinableQueue too; the queue machine runs
+against both.
 """
 
 from conformance.adapter import Consistency, Trait
@@ -84,8 +84,7 @@ CLAUSES = (
         "JQ-FEEDER-1",
         "An item the feeder thread drops (it could not be pickled) stays counted as unfinished, so join() "
         "never returns.",
-        "CPython 3.11 queues.py (put increments the count before pickling); observed 3.8-3.13 "
-        "(spec-digest §9.5 Q19)",
+        "CPython 3.11 queues.py (put increments the count before pickling); observed 3.8-3.13",
         IMPL,
         needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
         level=Consistency.EVENTUAL,

@@ -1,9 +1,9 @@
 """SyncManager.Queue and JoinableQueue proxies: queue.Queue behind a server process.
 
-Map: spec-digest §13.  A different contract from multiprocessing.Queue:
-every call is a synchronous round trip, queries are exact, there is no
-close, and queue.Queue's own argument rules apply.  These clauses apply to
-adapters with the ``proxy`` capability.
+A different contract from multiprocessing.Queue: every call is a
+synchronous round trip, queries are exact, there is no close, and
+queue.Queue's own argument rules apply.  These clauses apply to adapters
+with the ``proxy`` capability.
 """
 
 from conformance.adapter import Mode, Trait

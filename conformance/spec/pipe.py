@@ -3,8 +3,7 @@
 Sources: the "Pipes and Queues", "Exchanging objects between processes" and
 "Connection Objects" sections of the multiprocessing documentation (the
 spec), and, for behaviour the docs leave open, CPython's
-``multiprocessing/connection.py`` as observed on 3.8-3.13 (spec digest
-sections 1 and 3-8).
+``multiprocessing/connection.py`` as observed on 3.8-3.13.
 """
 
 from conformance.primitives import Feature, Primitive

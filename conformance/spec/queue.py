@@ -1,7 +1,7 @@
 """multiprocessing.Queue: FIFO, capacity, blocking and timeouts, queries, close and flush.
 
-Map: spec-digest §9 and §10.  ``Dmp`` is the multiprocessing documentation,
-section "Pipes and Queues" unless another section is named.
+``Dmp`` is the multiprocessing documentation, section "Pipes and Queues"
+unless another section is named; ``Dq`` is the ``queue`` module's documentation.
 """
 
 from conformance.adapter import Consistency, Mode, Trait
@@ -37,8 +37,8 @@ CLAUSES = (
         "QUEUE-FIFO-2",
         "A queue whose puts are published synchronously (declared exact consistency) is FIFO across "
         "producers too: an item whose put returned before another put began comes out first.",
-        "queue.Queue semantics (Dq 'Queue Objects') for queues without a feeder thread; "
-        "spec-digest §14 MP2 for why the stdlib Queue is exempt",
+        "queue.Queue semantics (Dq 'Queue Objects') for queues without a feeder thread; the stdlib Queue is "
+        "exempt: Dmp 'Pipes and Queues' orders only 'objects enqueued by the same process'",
         IMPL,
         needs=(Primitive.QUEUE,),
         level=Consistency.EXACT,
@@ -136,7 +136,7 @@ CLAUSES = (
         "raises queue.Empty at once on an empty one (queue.Queue instead raises ValueError for negative "
         "timeouts).",
         "CPython 3.11 queues.py Queue.put/get (semaphore and poll treat timeout <= 0 as zero); observed "
-        "3.8-3.13 (spec-digest §9.2 Q6); Dmp says only 'if timeout is a positive number'",
+        "on CPython 3.8-3.13; Dmp says only 'if timeout is a positive number'",
         IMPL,
         needs=(Primitive.QUEUE, Feature.QUEUE_BLOCK),
     ),

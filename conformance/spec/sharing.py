@@ -1,11 +1,8 @@
 """Sharing queues and connections between threads and processes.
 
-Map: spec-digest §14 (multi-producer order), §15 (pickling, inheritance,
-contexts), §10 K1/K2 (exit flush, killed processes), §3 P4 (connections
-over connections), §2 C3 (Empty/Full).  ``Dmp`` is the multiprocessing
-documentation; the sections cited are "Exchanging objects between
-processes", "Pipes and Queues", "Contexts and start methods" and
-"Programming guidelines".
+``Dmp`` is the multiprocessing documentation; the sections cited are
+"Exchanging objects between processes", "Pipes and Queues", "Contexts and
+start methods" and "Programming guidelines".
 
 These rules cut across the primitives: each clause names the primitives it
 covers, and its tests run once per primitive the adapter offers.
@@ -74,8 +71,8 @@ CLAUSES = (
         "pickling one at any other time raises RuntimeError('<Type> objects should only be shared between "
         "processes through inheritance').",
         "Dmp 'Programming guidelines': 'Better to inherit than pickle/unpickle'; CPython 3.11 context.py "
-        "assert_spawning, called by the __getstate__ of queues.py Queue/SimpleQueue; observed 3.8-3.13 "
-        "(spec-digest R1). Manager proxies are documented as picklable and are exempt",
+        "assert_spawning, called by the __getstate__ of queues.py Queue/SimpleQueue; observed 3.8-3.13. "
+        "Manager proxies are documented as picklable and are exempt",
         IMPL,
         excludes=(Trait.PROXY,),
     ),
@@ -117,7 +114,7 @@ CLAUSES = (
         "from Process.start(), before any child runs.",
         "CPython 3.11 synchronize.py SemLock.__getstate__ ('A SemLock created in a fork context is being "
         "shared with a process in a spawn context. This is not supported.'); observed 3.11-3.13; on 3.8-3.10 "
-        "the child fails instead (spec-digest R2)",
+        "the child fails instead",
         IMPL,
         since=(3, 11),
         needs=(Primitive.SIMPLE_QUEUE, Mode.PROCESSES),
@@ -132,7 +129,7 @@ CLAUSES = (
         REQ,
         needs=(Mode.PROCESSES,),
         untestable="it promises no outcome ('likely', 'may'): after a kill any behaviour conforms, and CPython "
-        "readers can block forever on a partial frame (spec-digest K2), which a suite can only bound, not grade",
+        "readers can block forever on a partial frame, which a suite can only bound, not grade",
     ),
     Clause(
         "SHARE-PROXY-1",

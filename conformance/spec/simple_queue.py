@@ -1,8 +1,7 @@
 """multiprocessing.SimpleQueue: a FIFO queue written synchronously, "very close to a locked Pipe".
 
-Map: spec-digest §12 (SQ1-SQ3), §13 Q13 for the snapshot taken by ``put``,
-§16 for versions.  ``Dmp`` is the multiprocessing documentation, section
-"Pipes and Queues" unless another section is named.
+``Dmp`` is the multiprocessing documentation, section "Pipes and Queues"
+unless another section is named.
 
 The docs document four methods (``close()`` from 3.9, ``empty()``,
 ``get()``, ``put(item)``; their presence is checked when the adapter is
@@ -86,7 +85,7 @@ CLAUSES = (
         "empty() is exact: False as soon as a put has returned (in this or another process) and True once "
         "every item put has been got (no 'infinitesimal delay' as for Queue).",
         "CPython 3.11 queues.py SimpleQueue: put() writes synchronously under _wlock, empty() is "
-        "'not self._poll()'; observed 3.8-3.13 (spec-digest SQ1); Dmp SimpleQueue.empty has no "
+        "'not self._poll()'; observed 3.8-3.13; Dmp SimpleQueue.empty has no "
         "'not reliable' caveat, unlike Queue.empty",
         IMPL,
         needs=(Primitive.SIMPLE_QUEUE,),
@@ -96,15 +95,16 @@ CLAUSES = (
         "put() pickles in the caller: an unpicklable object makes put() itself raise (TypeError, "
         "PicklingError or AttributeError) and nothing is enqueued.",
         "CPython 3.11 queues.py SimpleQueue.put (_ForkingPickler.dumps before the write; no feeder thread); "
-        "observed 3.8-3.13 (spec-digest SQ1); contrast Queue, spec-digest Q18",
+        "observed 3.8-3.13; contrast Queue, whose feeder thread pickles later (CPython 3.11 queues.py "
+        "Queue._feed)",
         IMPL,
         needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
         "SQ-COPY-1",
         "put() takes a snapshot: mutating the object after put() returns does not change what get() returns.",
-        "CPython 3.11 queues.py SimpleQueue.put pickles before returning; observed 500/500 on 3.8/3.11/3.13 "
-        "(spec-digest Q13); contrast Queue, which pickles later in its feeder thread",
+        "CPython 3.11 queues.py SimpleQueue.put pickles before returning; observed 500/500 on 3.8/3.11/3.13; "
+        "contrast Queue, which pickles later in its feeder thread",
         IMPL,
         needs=(Primitive.SIMPLE_QUEUE,),
     ),
@@ -113,7 +113,7 @@ CLAUSES = (
         "put() of an item larger than the OS pipe buffer blocks while no process reads, and returns once "
         "a reader drains it (so a large put needs a live reader).",
         "CPython 3.11 queues.py SimpleQueue.put (synchronous send_bytes); observed: a 1 MiB put with no "
-        "reader did not return within 1 s and returned after a get() (spec-digest SQ2)",
+        "reader did not return within 1 s and returned after a get()",
         IMPL,
         needs=(Primitive.SIMPLE_QUEUE,),
     ),
@@ -159,7 +159,7 @@ CLAUSES = (
         "SQ-CLOSED-3",
         "put() on a SimpleQueue closed by this process raises OSError (not ValueError, as Queue does).",
         "Dmp SimpleQueue.close: 'A queue must not be used anymore after it is closed'; CPython 3.11 "
-        "Connection._check_closed raises OSError('handle is closed'); observed 3.9-3.13 (spec-digest SQ3)",
+        "Connection._check_closed raises OSError('handle is closed'); observed 3.9-3.13",
         IMPL,
         since=(3, 9),
         needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),
@@ -168,7 +168,7 @@ CLAUSES = (
         "SQ-CLOSED-4",
         "get() on a SimpleQueue closed by this process raises OSError at once, without blocking.",
         "Dmp SimpleQueue.close: 'A queue must not be used anymore after it is closed'; CPython 3.11 "
-        "Connection._check_closed raises OSError('handle is closed'); observed 3.9-3.13 (spec-digest SQ3)",
+        "Connection._check_closed raises OSError('handle is closed'); observed 3.9-3.13",
         IMPL,
         since=(3, 9),
         needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),

@@ -5,7 +5,7 @@ frames from different producer processes never interleave.  Without it,
 two producers writing items larger than ``PIPE_BUF`` (4096 bytes, the
 largest atomic pipe write) at once can interleave their bytes: a consumer
 then gets a torn or foreign object, fails to unpickle, or blocks on a
-length header that is not one (spec-digest §14 MP3).
+length header that is not one.
 """
 
 from tests.concurrency._base import ForkQueue, NoLock, adapter
