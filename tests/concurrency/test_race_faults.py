@@ -8,7 +8,7 @@ every run, only the OS schedule varies) and must fail with one of the
 clauses the fault violates.  The shrunk counterexample it prints must be
 within the suite's target: at most :data:`MAX_PROCESSES` processes (the
 test process counts when it runs a prefix) and :data:`MAX_OPERATIONS`
-operations in total, prefix included (anchors-concurrency §9.3.4).  The
+operations in total, prefix included.  The
 time to the first failure, which the runner notes, is attached to the test
 report (``user_properties``) for the figures in
 ``benchmarks/RESULTS-concurrency.md``.
