@@ -38,8 +38,6 @@ SYMBOLS = {
 }
 #: Outcomes that are not a grade of the implementation.
 UNGRADED = ("skipped", "untestable")
-#: A clause ID at the start of a text (expectations reasons and deviations begin with one).
-_LEADING_ID = re.compile(r"^[A-Z]+(?:-[A-Z]+)*-\d+(?: deviated \([a-z]+\))?: ")
 STRENGTH = {"required": "required", "implementation-defined": "impl.-defined", "unreliable": "unreliable"}
 #: Longest failure text shown in Markdown details and hover titles; the HTML <details> shows all.
 SHORT = 300
@@ -140,11 +138,12 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _first_line(text: str) -> str:
-    """The line of a violation that says what was observed, else the first line, without a leading clause ID."""
+def _first_line(text: str, clause_id: str) -> str:
+    """The line of a violation that says what was observed, else the first line, without the row's own clause ID
+    in front (deviations and expectations reasons begin with it; another clause's ID says what blocked this one)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    observed = next((line for line in lines if line.startswith("observed:")), None)
-    return _LEADING_ID.sub("", observed or (lines[0] if lines else ""))
+    line = next((line for line in lines if line.startswith("observed:")), lines[0] if lines else "")
+    return re.sub(rf"^{re.escape(clause_id)}(?: deviated \([a-z]+\))?: ", "", line)
 
 
 def markdown(runs: Sequence[Run]) -> str:
@@ -164,9 +163,9 @@ def markdown(runs: Sequence[Run]) -> str:
     for run in runs:
         for clause in run.data["clauses"]:
             if clause["status"] in ("expected failure", "inconclusive") and clause["reasons"]:
-                line = _first_line(clause["reasons"][0])
+                line = _first_line(clause["reasons"][0], clause["id"])
             elif clause["status"] == "failed" and clause["failures"]:
-                line = _first_line(clause["failures"][0]["text"])
+                line = _first_line(clause["failures"][0]["text"], clause["id"])
             else:
                 continue
             details.append(f"- {SYMBOLS[clause['status']][0]} **{_md(run.label)}** {clause['id']}: {_md(line[:SHORT])}")

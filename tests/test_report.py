@@ -319,7 +319,7 @@ def test_html_matrix_is_static_with_coloured_cells_and_failure_text(reports, tmp
     assert not re.search(r"<script|<link|src=|@import", page), "no scripts, no external resources"
     assert re.search(r'<td class="failed" title="bad · 1.2 · fork: failed\nt.py::test_x:\nQUEUE-FIFO-1 violated &lt;b&gt;&amp;', page)
     assert "<details><summary>❌</summary><pre>t.py::test_x:\nQUEUE-FIFO-1 violated &lt;b&gt;&amp;\nobserved: 2 before 1</pre></details>" in page
-    assert '<td class="expected-failure"' in page and '<td class="skipped" title="bad · 1.2 · fork: skipped' in page
+    assert '<td class="expected-failure"' in page and '<td class="skipped" title="bad · 1.2 · fork: not applicable' in page
     assert "td.failed { background:" in page
 
 
