@@ -131,6 +131,9 @@ FAULTS = (
     _race("tests.concurrency.no_read_lock", "races", ("CONC-CONSUMERS-1",) + _TORN),
     _race("tests.faults.simple_queue_no_write_lock", "races", ("SHARE-SAFE-2", "CONC-SAFE-1", "SQ-SHARED-1"),
           test="test_simple_queue_scenarios"),
+    # thread mode: a queue.Queue shared by worker threads of the test process (tests/concurrency/threads.py)
+    _race("tests.concurrency.thread_get_not_atomic", "races", ["CONC-CONSUMERS-1", "QUEUE-DELIVERY-1"]),
+    _race("tests.concurrency.thread_put_loses", "races", ["QUEUE-DELIVERY-1"]),
 )
 
 BY_NAME = {fault.name: fault for fault in FAULTS}
