@@ -35,6 +35,7 @@ The table (Markdown) goes to stdout and the figures to ``--json``
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -51,7 +52,8 @@ sys.path.insert(0, str(REPO))
 
 from tests.zoo import FAULTS, RACE  # noqa: E402
 
-TARGETS = {"catch": 1.0, "deterministic_seconds": 2.0, "race_seconds": 10.0, "operations": 6, "false_alarms": 0, "reference_seconds": 60.0}
+TARGETS = {"catch": 1.0, "deterministic_seconds": 2.0, "race_seconds": 10.0, "operations": 6, "false_alarms": 0, "reference_seconds": 60.0,
+           "report_seconds": 120.0}
 VIOLATION = re.compile(r"\b([A-Z]+(?:-[A-Z]+)*-\d+) violated")
 STEP = re.compile(r"\bstate\.(\w+)\((.*)\)")
 EXAMPLE = re.compile(r"Falsifying example:|Failing test case:")
@@ -132,17 +134,24 @@ def catch_run(fault, profile, shrink, exitfirst=False):
     args = fault.selection(profile) + ([] if shrink else ["--probe-no-shrink"]) + (["-x"] if exitfirst else [])
     code, text, probe, wall = pytest_run(args)
     named = VIOLATION.findall(text)
-    caught = code == 1 and bool(set(named) & set(fault.clauses))
+    # The suite runs its tests in an xdist worker (-n 1, for the watchdog): with -x, xdist ends the run with
+    # "Interrupted: stopping after 1 failures", exit code 2, not 1.  A run failed when a test of it failed.
+    failed = code == 1 or (code == 2 and exitfirst and probe.get("failed", 0) > 0)
+    caught = failed and bool(set(named) & set(fault.clauses))
     return {
         "caught": caught,
-        "failed": code == 1,
+        "failed": failed,
         "first_violation": probe.get("first_violation"),
+        # from the start of the failing test's setup to its failed report: shrinking included when it ran
+        "report_seconds": probe.get("first_failed_test_seconds") if failed else None,
+        "failed_test": probe.get("first_failed_test"),
         "clause_named": next((c for c in named if c in fault.clauses), named[-1] if named else None),
         "clauses_named": sorted(set(named)),
         "wall": round(wall, 2),
+        "shrank": shrink,
         "size": shrunk_size(text) if shrink else None,
         "given": given_example(text) if shrink else None,
-        "fixed": shrink and code == 1 and not EXAMPLE.search(text),
+        "fixed": shrink and failed and not EXAMPLE.search(text),
     }, text
 
 
@@ -157,14 +166,18 @@ def measure_fault(fault, options, log_dir):
         record, text = catch_run(fault, options.profile, options.shrink, options.exitfirst)
         runs.append(record)
         (log_dir / f"{fault.name}.catch{index}.log").write_text(text)
-        print(f"  {fault.name} catch run {index + 1}: caught={record['caught']} first={record['first_violation']} named={record['clause_named']} wall={record['wall']}", file=sys.stderr, flush=True)
+        print(f"  {fault.name} catch run {index + 1}: caught={record['caught']} first={record['first_violation']} named={record['clause_named']} "
+              f"report={record['report_seconds']} size={record['size']} wall={record['wall']}", file=sys.stderr, flush=True)
     shrinks = []
     for index in range(options.shrink_runs):
         record, text = catch_run(fault, options.profile, True)
         shrinks.append(record)
         (log_dir / f"{fault.name}.shrink{index}.log").write_text(text)
-        print(f"  {fault.name} shrink run {index + 1}: caught={record['caught']} size={record['size']} named={record['clause_named']} wall={record['wall']}", file=sys.stderr, flush=True)
+        print(f"  {fault.name} shrink run {index + 1}: caught={record['caught']} size={record['size']} named={record['clause_named']} "
+              f"report={record['report_seconds']} wall={record['wall']}", file=sys.stderr, flush=True)
     sizes = [r["size"] for r in shrinks if r["caught"] and r["size"]]
+    # Time to a report, shrinking included: the runs that shrank (catch runs with --shrink, and shrink runs).
+    reports = [r["report_seconds"] for r in runs + shrinks if r["shrank"] and r["caught"] and r["report_seconds"] is not None]
     return {
         "fault": fault.name, "module": fault.module, "exitfirst": options.exitfirst, "category": fault.category, "kind": fault.kind, "clauses": list(fault.clauses),
         "caught": sum(r["caught"] for r in runs), "runs": len(runs),
@@ -174,6 +187,7 @@ def measure_fault(fault, options, log_dir):
         "fixed_test": any(r["fixed"] for r in shrinks if r["caught"]),
         "given_example": next((r["given"] for r in shrinks if r.get("given")), None),
         "median_shrink_wall": median([r["wall"] for r in shrinks]),
+        "median_report_seconds": median(reports), "max_report_seconds": max(reports, default=None), "reports_timed": len(reports),
         "catch_runs": runs, "shrink_runs": shrinks,
     }
 
@@ -208,14 +222,25 @@ def false_alarms(options, busy):
     }
 
 
+def report_times(fault):
+    """The times to a report of a fault's caught runs that shrank (see ``measure_fault``)."""
+    runs = fault.get("catch_runs", []) + fault.get("shrink_runs", [])
+    return [r["report_seconds"] for r in runs if r.get("shrank") and r.get("caught") and r.get("report_seconds") is not None]
+
+
+def percentile(values, q):
+    """The ``q`` quantile of sorted ``values`` (nearest rank)."""
+    return values[min(len(values), max(1, math.ceil(q * len(values)))) - 1] if values else None
+
+
 def fmt(value, digits=2):
     return "-" if value is None else f"{value:.{digits}f}"
 
 
 def table(results, options):
     lines = [
-        f"| fault | kind | caught ({options.profile}) | median first failure (s) | shrunk (ops, procs) | clause named |",
-        "|---|---|---|---|---|---|",
+        f"| fault | kind | caught ({options.profile}) | median first failure (s) | shrunk (ops, procs) | clause named | report, shrunk (s): median, max |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results["faults"]:
         limit = TARGETS["race_seconds"] if r["kind"] == RACE else TARGETS["deterministic_seconds"]
@@ -230,7 +255,10 @@ def table(results, options):
             size = "-"
         else:
             size = f"{r['shrunk_operations']}, {r['shrunk_processes']}" + (" (> 6)" if r["shrunk_operations"] > TARGETS["operations"] else "")
-        lines.append(f"| `{r['fault']}` | {r['kind']} | {r['caught']}/{r['runs']} | {first} | {size} | {r['clause_named'] or '-'} |")
+        report = "-" if r.get("median_report_seconds") is None else f"{fmt(r['median_report_seconds'], 1)}, {fmt(r['max_report_seconds'], 1)}"
+        if (r.get("max_report_seconds") or 0) > TARGETS["report_seconds"]:
+            report += f" (> {TARGETS['report_seconds']:g})"
+        lines.append(f"| `{r['fault']}` | {r['kind']} | {r['caught']}/{r['runs']} | {first} | {size} | {r['clause_named'] or '-'} | {report} |")
     faults = results["faults"]
     caught_all = sum(r["caught"] == r["runs"] and r["runs"] > 0 for r in faults)
     lines.append("")
@@ -242,6 +270,14 @@ def table(results, options):
     sized = [r["shrunk_operations"] for r in faults if r["shrunk_operations"] is not None]
     lines.append(f"- shrunk counterexamples of at most {TARGETS['operations']} operations: {sum(o <= TARGETS['operations'] for o in sized)} "
                  f"of {len(sized)} measured (not measured: a fixed test caught it, or the shrink run named no clause of the fault)")
+    limit = TARGETS["report_seconds"]
+    reports = sorted(t for r in faults for t in report_times(r))
+    if reports:
+        over = [r["fault"] for r in faults if (r.get("max_report_seconds") or 0) > limit]
+        lines.append(f"- time to a report, shrinking included, from the start of the failing test ({len(reports)} runs of "
+                     f"{sum(bool(report_times(r)) for r in faults)} faults): median {fmt(median(reports), 1)} s, "
+                     f"p90 {fmt(percentile(reports, 0.9), 1)} s, max {fmt(reports[-1], 1)} s; faults with a run over {limit:g} s: "
+                     f"{', '.join(over) or 'none'}")
     for label in ("idle", "busy"):
         series = results.get(f"reference_{label}")
         if series and series["runs"]:
