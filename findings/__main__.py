@@ -28,6 +28,7 @@ MODULES = {
     "faster_fifo": "faster_fifo",
     "loky": "loky",
     "multiprocess": "multiprocess",
+    "multiprocessing_dummy": "multiprocessing.dummy",
     "quick_queue": "quick_queue",
 }
 
