@@ -227,3 +227,34 @@ def test_a_host_that_keeps_stalling_is_graded(nothing):
         run(executions[0].scenario)
     assert run.executions == runner.HOST_STALL_RERUNS + 1
     assert "the host did not run the test process" in str(raised.value)
+
+
+def _failing_execution(scenario: Scenario) -> runner.Execution:
+    stall = Stall(StallReason.HUNG, "w1", Op(Action.EMPTY), 0, 3.0)
+    assert not stall.host_stalled
+    history = History(Primitive.SIMPLE_QUEUE, None, Consistency.EXACT, [], Mode.PROCESSES)
+    return runner.Execution(scenario, history, stall, [])
+
+
+@settings(max_examples=1, database=None)
+@given(st.just(None))
+def test_a_scenario_that_failed_repeats_as_on_the_final_replay(nothing):
+    """Hypothesis replays a failing example once before shrinking and skips the shrink phase if it passes:
+    a scenario that failed before runs as many times as on the final replay, another one as a shrink candidate."""
+    failing = _execution(False).scenario
+    other = Scenario(Primitive.SIMPLE_QUEUE, None, (), ((Op(Action.EMPTY), Op(Action.EMPTY)),), (0,))
+    passing = _execution(False)
+    executions = [_failing_execution(failing)] + [passing] * 20
+    original = runner.execute
+    runner.execute = lambda adapter, scenario: executions.pop(0)
+    try:
+        run = runner.ScenarioRunner(fork(), repeats=(2, 3, 7))
+        with pytest.raises(Exception, match="CONC-SAFE-1"):
+            run(failing)
+        assert run.executions == 1
+        run(failing)  # the replay before shrinking
+        assert run.executions == 1 + 7
+        run(other)  # a shrink candidate
+        assert run.executions == 1 + 7 + 3
+    finally:
+        runner.execute = original

@@ -11,7 +11,11 @@ Races are probabilistic, so an example runs its scenario several times and
 fails at the first failing execution.  Repetitions are few while Hypothesis
 generates and many once a failure has been seen (the shrink candidates that
 follow) and on the final replay, so a race found once shrinks to a small
-scenario that still reproduces.  The scenario and the first failing
+scenario that still reproduces.  A scenario that has failed before runs as
+many times as on the final replay: Hypothesis runs the failing example once
+more before it shrinks and skips the whole shrink phase when that run passes
+("test was flaky"), so a race seen once in hundreds of executions would
+otherwise be reported unshrunk.  The scenario and the first failing
 history are attached with ``note()``; when the final replay does not
 reproduce the failure, the history seen while shrinking is noted instead.
 An execution the host stalled (the test process was not run when an
@@ -336,6 +340,8 @@ class ScenarioRunner:
         self.executions = 0
         self.started = monotonic()
         self.first_failure: Optional[str] = None
+        #: The scenarios that failed in this test (their ``repr``): run again, they repeat as on the final replay.
+        self.failed: Set[str] = set()
 
     def __call__(self, scenario: Scenario) -> None:
         if self._warm_up is not None:
@@ -345,7 +351,11 @@ class ScenarioRunner:
             execute(self.adapter, self._warm_up)
             self._warm_up = None
         final = hypothesis_hooks.final_replay()
-        runs = self.repeats[2] if final else self.repeats[1] if self.failure_seen else self.repeats[0]
+        # Hypothesis replays a failing example once before shrinking it and gives the shrink phase up if that
+        # replay passes (ConjectureRunner.shrink_interesting_examples: ExitReason.flaky): a scenario that failed
+        # before repeats as much as on the final replay, or a rare race is reported unshrunk.
+        again = repr(scenario) in self.failed
+        runs = self.repeats[2] if final or again else self.repeats[1] if self.failure_seen else self.repeats[0]
         attempt = reruns = 0
         while attempt < runs:
             execution = execute(self.adapter, scenario)
@@ -390,6 +400,7 @@ class ScenarioRunner:
         if not untolerated:
             return
         self.failure_seen = True
+        self.failed.add(repr(scenario))
         if self.first_failure is None:
             self.first_failure = f"First failure after {monotonic() - self.started:.2f}s, at execution {self.executions} of this test"
         note(self.first_failure)
