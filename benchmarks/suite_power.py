@@ -145,6 +145,8 @@ def catch_run(fault, profile, shrink, exitfirst=False):
         # from the start of the failing test's setup to its failed report: shrinking included when it ran
         "report_seconds": probe.get("first_failed_test_seconds") if failed else None,
         "failed_test": probe.get("first_failed_test"),
+        # the slowest of every failing test (a fixed test may report first while a state machine still shrinks)
+        "slowest_report_seconds": max((probe.get("failed_tests") or {}).values(), default=None) if failed else None,
         "clause_named": next((c for c in named if c in fault.clauses), named[-1] if named else None),
         "clauses_named": sorted(set(named)),
         "wall": round(wall, 2),
@@ -178,6 +180,7 @@ def measure_fault(fault, options, log_dir):
     sizes = [r["size"] for r in shrinks if r["caught"] and r["size"]]
     # Time to a report, shrinking included: the runs that shrank (catch runs with --shrink, and shrink runs).
     reports = [r["report_seconds"] for r in runs + shrinks if r["shrank"] and r["caught"] and r["report_seconds"] is not None]
+    slowest = [r["slowest_report_seconds"] for r in runs + shrinks if r["shrank"] and r["caught"] and r.get("slowest_report_seconds") is not None]
     return {
         "fault": fault.name, "module": fault.module, "exitfirst": options.exitfirst, "category": fault.category, "kind": fault.kind, "clauses": list(fault.clauses),
         "caught": sum(r["caught"] for r in runs), "runs": len(runs),
@@ -188,6 +191,7 @@ def measure_fault(fault, options, log_dir):
         "given_example": next((r["given"] for r in shrinks if r.get("given")), None),
         "median_shrink_wall": median([r["wall"] for r in shrinks]),
         "median_report_seconds": median(reports), "max_report_seconds": max(reports, default=None), "reports_timed": len(reports),
+        "max_slowest_report_seconds": max(slowest, default=None),
         "catch_runs": runs, "shrink_runs": shrinks,
     }
 
@@ -222,10 +226,11 @@ def false_alarms(options, busy):
     }
 
 
-def report_times(fault):
-    """The times to a report of a fault's caught runs that shrank (see ``measure_fault``)."""
+def report_times(fault, key="report_seconds"):
+    """The times to a report of a fault's caught runs that shrank (see ``measure_fault``): of the first failing
+    test, or (``key="slowest_report_seconds"``) of the slowest failing test of each run."""
     runs = fault.get("catch_runs", []) + fault.get("shrink_runs", [])
-    return [r["report_seconds"] for r in runs if r.get("shrank") and r.get("caught") and r.get("report_seconds") is not None]
+    return [r[key] for r in runs if r.get("shrank") and r.get("caught") and r.get(key) is not None]
 
 
 def percentile(values, q):
@@ -273,11 +278,15 @@ def table(results, options):
     limit = TARGETS["report_seconds"]
     reports = sorted(t for r in faults for t in report_times(r))
     if reports:
-        over = [r["fault"] for r in faults if (r.get("max_report_seconds") or 0) > limit]
-        lines.append(f"- time to a report, shrinking included, from the start of the failing test ({len(reports)} runs of "
+        over = [r["fault"] for r in faults if max(report_times(r, "slowest_report_seconds") + report_times(r), default=0) > limit]
+        lines.append(f"- time to a report, shrinking included, from the start of the first failing test ({len(reports)} runs of "
                      f"{sum(bool(report_times(r)) for r in faults)} faults): median {fmt(median(reports), 1)} s, "
-                     f"p90 {fmt(percentile(reports, 0.9), 1)} s, max {fmt(reports[-1], 1)} s; faults with a run over {limit:g} s: "
-                     f"{', '.join(over) or 'none'}")
+                     f"p90 {fmt(percentile(reports, 0.9), 1)} s, max {fmt(reports[-1], 1)} s")
+        slowest = sorted(t for r in faults for t in report_times(r, "slowest_report_seconds"))
+        if slowest:
+            lines.append(f"- the same for the slowest failing test of each run ({len(slowest)} runs): median {fmt(median(slowest), 1)} s, "
+                         f"p90 {fmt(percentile(slowest, 0.9), 1)} s, max {fmt(slowest[-1], 1)} s")
+        lines.append(f"- faults with a report over {limit:g} s: {', '.join(over) or 'none'}")
     for label in ("idle", "busy"):
         series = results.get(f"reference_{label}")
         if series and series["runs"]:

@@ -11,7 +11,8 @@ Load it with ``-p tests.probe`` (the repository root on ``sys.path``).
     ``first_failed_test`` and ``first_failed_test_seconds`` (the first test
     that failed, and the seconds from the start of *its* setup to its failed
     report: the time to a report, shrinking included, of the test that
-    found the failure), and the counts of ``passed``, ``failed`` and
+    found the failure), ``failed_tests`` (the same seconds for every test
+    that failed, by node ID), and the counts of ``passed``, ``failed`` and
     ``skipped`` tests.
 ``--probe-one-bug``
     ``report_multiple_bugs=False``: Hypothesis shrinks only the first bug it
@@ -63,6 +64,7 @@ class Probe:
         self.test_started = {}
         self.failed_test = None
         self.failed_test_seconds = None
+        self.failed_tests = {}
         self.counts = {"passed": 0, "failed": 0, "skipped": 0}
 
     def violation_raised(self, clause_id):
@@ -76,6 +78,8 @@ class Probe:
             self.started = now
 
     def pytest_runtest_logreport(self, report):
+        if report.failed and report.nodeid not in self.failed_tests:
+            self.failed_tests[report.nodeid] = time.monotonic() - self.test_started.get(report.nodeid, self.started or time.monotonic())
         if report.failed and self.first_failed is None and self.started is not None:
             now = time.monotonic()
             self.first_failed = now - self.started
@@ -98,7 +102,8 @@ class Probe:
         if self.violation_at is not None and self.started is not None:
             first = max(0.0, self.violation_at - self.started)
         record = dict(first_violation=first, clause=self.clause, first_failed_report=self.first_failed,
-                      first_failed_test=self.failed_test, first_failed_test_seconds=self.failed_test_seconds, **self.counts)
+                      first_failed_test=self.failed_test, first_failed_test_seconds=self.failed_test_seconds,
+                      failed_tests=self.failed_tests, **self.counts)
         with open(self.out, "w") as handle:
             json.dump(record, handle)
 
