@@ -19,6 +19,11 @@ blocking method in a per-object ``ThreadPoolExecutor``.  Two adapters:
     ``coro_put(obj, False)``, the coroutine API's non-blocking forms.  The
     other methods (``qsize``, ``close``, ``task_done`` ...) have no
     coroutine and are called directly.
+
+The wrapped module's own deviations come with it, so each adapter's
+expectations file depends on it: ``<adapter>.expect`` over the stdlib's
+``multiprocessing``, ``<adapter>-over-multiprocess.expect`` over
+``multiprocess``.
 """
 
 import asyncio
@@ -43,7 +48,7 @@ def _adapter(name, aioprocessing, wrap, launcher) -> Adapter:
         pipe=lambda *duplex: tuple(wrap(end) for end in aioprocessing.AioPipe(*duplex)),
         launcher=launcher or Processes(context),
         consistency=Consistency.EVENTUAL,
-        expectations=expectations(name),
+        expectations=expectations(name if _wrapped_module(aioprocessing) == "multiprocessing" else f"{name}-over-{_wrapped_module(aioprocessing)}"),
     )
 
 
