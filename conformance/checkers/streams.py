@@ -183,6 +183,8 @@ class _PipeChecker:
 
     def poll(self, end: str) -> None:
         closed = self.closed(_other(end))
+        if any(r.status == "hung" for r in self.on[_other(end)]):
+            return  # a hung worker reports none of its records: what the other end sent is unknown
         incoming = self.sent[_other(end)]
         begun = [r for r in self.on[_other(end)] if r.op.name == "send"]
         received = 0
