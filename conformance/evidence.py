@@ -101,6 +101,9 @@ class Ledger:
     hangs: int = 0
     #: The steps of the running example, as a state machine records them.
     steps: List[str] = field(default_factory=list)
+    #: Executions so far: scenario executions (:mod:`conformance.scenarios.runner`) and state-machine steps
+    #: (:func:`conformance.machines.base.step`); shown by the progress lines and the summary.
+    executions: int = 0
     #: ``(prefix, clause)``: every check of a clause whose ID starts with ``prefix`` is also a check of
     #: ``clause`` (a JoinableQueue is a Queue: each Queue clause checked on one is a check of JQ-QUEUE-1).
     echo: Optional[Tuple[str, str]] = None
@@ -153,6 +156,18 @@ class Ledger:
             for judged in self._judged(clause_id):
                 self.checks.setdefault(judged, Checks()).passed += count
 
+    def executed(self) -> None:
+        """Count one execution (and tell the progress plugin, which may write the figures out)."""
+        self.executions += 1
+        if listener is not None:
+            listener(self)
+
+    @property
+    def checks_run(self) -> int:
+        """Every check recorded so far, of every clause."""
+        with self._lock:
+            return sum(c.ran for c in self.checks.values())
+
     def summary(self) -> Dict[str, List[int]]:
         """``{clause: [passed, failed]}``: plain data for a test report (it travels to pytest-xdist's controller)."""
         with self._lock:
@@ -160,6 +175,8 @@ class Ledger:
 
 
 _active = Ledger()
+#: Called with the ledger after each execution (:mod:`conformance.progress` in a pytest-xdist worker).
+listener: Optional[Callable[[Ledger], None]] = None
 _active_lock = threading.Lock()
 
 

@@ -33,7 +33,7 @@ from typing import List
 
 import pytest
 
-from conformance import watchdog
+from conformance import scope, watchdog
 from conformance.harness import proctree, timing
 
 #: What a worker tells the controller at its end: the processes it reaped.
@@ -77,12 +77,12 @@ def _named(process: proctree.Process, name) -> str:
 
 def shutdown_adapter(config) -> None:
     """Run the adapter's ``shutdown`` once: at the session's end, before the reaping, or at unconfigure."""
-    if getattr(config, "_ipc_adapter_shut_down", False):
+    suite = scope.configured(config)
+    if suite is None or suite.shut_down:
         return
-    config._ipc_adapter_shut_down = True
-    adapter = getattr(config, "_ipc_adapter", None)
-    if adapter is not None and adapter.shutdown is not None:
-        adapter.shutdown()
+    suite.shut_down = True
+    if suite.adapter.shutdown is not None:
+        suite.adapter.shutdown()
 
 
 class Leftovers:
@@ -102,10 +102,10 @@ class Leftovers:
             return
         dog = watchdog.plugin_of(self.config)
         spare = {dog.supervisor_pid} if dog is not None and dog.supervisor_pid else set()
-        adapter = getattr(self.config, "_ipc_adapter", None)
-        if adapter is None:
+        suite = scope.configured(self.config)
+        if suite is None:
             return
-        found = reap(adapter, spare)
+        found = reap(suite.adapter, spare)
         if hasattr(self.config, "workerinput"):
             self.config.workeroutput[WORKER_KEY] = found
             return

@@ -31,7 +31,7 @@ from typing import Dict, List, Optional, Sequence, Set
 
 import pytest
 
-from conformance import applicability, evidence, spec
+from conformance import applicability, evidence, scope, spec
 from conformance import expectations as expectations_file
 from conformance.report import RunReport
 from conformance.verdict import ClauseViolation
@@ -195,7 +195,7 @@ class Outcomes:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
         """Keep the test's ledger active while it runs (suite tests only)."""
-        if item.get_closest_marker("spec") is None:
+        if not scope.is_suite_item(item):
             yield
             return
         ledger = evidence.Ledger(tolerance=self.tolerance, applies=self.applies)

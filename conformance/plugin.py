@@ -1,12 +1,16 @@
 """The pytest plugin: adapter and profile selection, markers, skips and hygiene.
 
-Registered through the ``pytest11`` entry point, so installing
-ipc-conformance is enough to run ``pytest --pyargs conformance.suite``
-against any adapter from any repository.
+Registered through the ``pytest11`` entry point (``ipc_conformance``, the
+module :mod:`ipc_conformance`), so installing ipc-conformance is enough to
+run ``python -m pytest --pyargs conformance.suite`` against any adapter
+from any repository.  It acts on the suite's own tests only, and only a
+run that asks for the suite configures it (:mod:`conformance.scope`): the
+other tests of a run, and runs that never ask, are left as they would be
+without it (``-p no:ipc_conformance`` switches it off altogether).
 
 Options (each with an environment variable):
 
-``--ipc-adapter NAME|module:object`` (``IPC_CONFORMANCE_ADAPTER``)
+``--ipc-adapter NAME|module:object|path/to/file.py:object`` (``IPC_CONFORMANCE_ADAPTER``)
     the implementation under test; default ``stdlib``.
 ``--ipc-profile dev|ci|thorough`` (``IPC_CONFORMANCE_PROFILE``)
     the Hypothesis profile (see :mod:`conformance.profiles`).
@@ -18,6 +22,8 @@ Options (each with an environment variable):
     known deviations and the JSON report (see :mod:`conformance.outcomes`).
 ``--ipc-example-db SPEC``, ``--ipc-seed N``
     the example database and the seed (see :mod:`conformance.replay`).
+``--ipc-progress SECONDS`` (``IPC_CONFORMANCE_PROGRESS``)
+    a status line every SECONDS while a suite test runs (see :mod:`conformance.progress`).
 ``--ipc-watchdog on|off`` (``IPC_CONFORMANCE_WATCHDOG``)
     on by default: a supervisor process kills a test process that stops
     making progress (a call holding the GIL, a deadlock in C, a crash) and
@@ -43,20 +49,26 @@ Markers:
 """
 
 import os
+from typing import Optional
 
 import pytest
 
-from conformance import applicability, outcomes, profiles, registry, spec
+from conformance import applicability, hypothesis_hooks, outcomes, profiles, registry, scope, spec
 from conformance.adapter import AdapterError
+from conformance.harness import timing
 from conformance.harness.peer import reap
 from conformance.primitives import Feature, Primitive
+from conformance.scope import Suite, configured
 from conformance.verdict import expect
 
 # The seed and example-database options and hooks; the watchdog (a stopped test process fails its test, the run
-# goes on and ends); the reaping of what a run left running.
-pytest_plugins = ("conformance.replay", "conformance.watchdog", "conformance.leftovers")
+# goes on and ends); the reaping of what a run left running; the progress lines.
+pytest_plugins = ("conformance.replay", "conformance.watchdog", "conformance.leftovers", "conformance.progress")
 
 SURVEY_ENV_VAR = "IPC_CONFORMANCE_SURVEY"
+#: Python 3.12+ warns on every fork from a process with threads; the test process always has some (deadline
+#: helpers, feeder threads), and testing the fork start method is the point, so the warning is noise here.
+FORK_WARNING = r"ignore:This process \(pid=\d+\) is multi-threaded, use of fork\(\):DeprecationWarning"
 
 
 def pytest_addoption(parser):
@@ -64,13 +76,14 @@ def pytest_addoption(parser):
     group.addoption(
         "--ipc-adapter",
         default=None,
-        help=f"adapter under test: a registered name or package.module:object "
-        f"(env {registry.ENV_VAR}; default {registry.DEFAULT})",
+        help=f"adapter under test: a registered name, package.module:object (the invocation directory is importable) "
+        f"or path/to/file.py:object (env {registry.ENV_VAR}; default {registry.DEFAULT})",
     )
     group.addoption(
         "--ipc-profile",
         default=None,
-        help=f"Hypothesis profile: {', '.join(profiles.PROFILES)} (env {profiles.ENV_VAR}; default ci when CI is set, else dev)",
+        help=f"Hypothesis profile of the suite's tests: {', '.join(profiles.PROFILES)} (env {profiles.ENV_VAR}; "
+        "default ci when CI is set, else dev)",
     )
     group.addoption(
         "--ipc-survey",
@@ -80,6 +93,7 @@ def pytest_addoption(parser):
         f"at the end (env {SURVEY_ENV_VAR}=1)",
     )
     outcomes.add_options(group)
+    scope.add_ini(parser)
 
 
 def survey_requested(config) -> bool:
@@ -91,30 +105,96 @@ def survey_requested(config) -> bool:
     return raw == "1"
 
 
+def _profile_name(config) -> str:
+    if config.getoption("--ipc-profile"):
+        name, source = config.getoption("--ipc-profile"), "--ipc-profile"
+    elif os.environ.get(profiles.ENV_VAR):
+        name, source = os.environ[profiles.ENV_VAR], profiles.ENV_VAR
+    else:
+        return profiles.default_name()
+    try:
+        return profiles.check(name)
+    except ValueError as exc:
+        raise pytest.UsageError(f"ipc-conformance: {source}: {exc}") from None
+
+
+def _check_report_path(config) -> None:
+    path = config.getoption("--ipc-report") or os.environ.get(outcomes.REPORT_ENV_VAR)
+    if not path:
+        return
+    source = "--ipc-report" if config.getoption("--ipc-report") else outcomes.REPORT_ENV_VAR
+    if os.path.isdir(path):
+        raise pytest.UsageError(f"ipc-conformance: {source} {path!r} is a directory; give a file path such as "
+                                f"{os.path.join(path, '{adapter}.json')!r}")
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise pytest.UsageError(f"ipc-conformance: {source} {path!r} cannot be written ({parent} is not a writable "
+                                "directory); give a path in a writable directory")
+
+
+def suite(config) -> Suite:
+    """The run's suite configuration, made (and every option and variable validated) on first use.
+
+    A run that asks for the suite (:func:`conformance.scope.asks_for_suite`) makes it when pytest
+    configures; another makes it when it first collects a file of the suite.  A value that is wrong is a
+    one-line usage error saying how to fix it.
+    """
+    found = configured(config)
+    if found is not None:
+        return found
+    # Plugins of their own, imported by pytest first (importing them here first would keep pytest from
+    # rewriting their asserts).
+    from conformance import progress, replay, watchdog
+
+    if timing.SCALE_ERROR:
+        raise pytest.UsageError(f"ipc-conformance: {timing.SCALE_ERROR}")
+    watchdog.setting(config)  # IPC_CONFORMANCE_WATCHDOG
+    progress.interval(config)  # --ipc-progress, IPC_CONFORMANCE_PROGRESS
+    survey = survey_requested(config)
+    profile = _profile_name(config)
+    _check_report_path(config)
+    name = config.getoption("--ipc-adapter") or os.environ.get(registry.ENV_VAR) or registry.DEFAULT
+    try:
+        adapter = registry.activate(registry.load(name, base=str(config.invocation_params.dir)))
+    except AdapterError as exc:
+        source = "--ipc-adapter" if config.getoption("--ipc-adapter") else registry.ENV_VAR if os.environ.get(registry.ENV_VAR) else ""
+        raise pytest.UsageError(f"ipc-conformance: {exc}" + (f" (from {source})" if source else "")) from None
+    changes, example_db, seed = replay.configure(config, adapter, profile)
+    name = f"{profile}+replay" if changes else profile
+    chosen = Suite(adapter=adapter, profile=name, settings=profiles.build(profile, **changes), survey=survey,
+                   example_db=example_db, seed=seed)  # fmt: skip
+    profiles.activate(chosen.profile, chosen.settings)
+    config.stash[scope.SUITE] = chosen
+    # Expected failures, evidence and the JSON report (see conformance.outcomes).
+    config.pluginmanager.register(outcomes.Outcomes(config, adapter, name, survey), "ipc-conformance-outcomes")
+    progress.start(config)
+    return chosen
+
+
+def adjust_settings(config, suffix: str, **changes) -> None:
+    """Change the settings of the run's suite tests (a plugin of the project's own, ``tests.probe``, does);
+    ``suffix`` is added to the profile's name."""
+    from hypothesis import settings
+
+    found = suite(config)
+    found.profile += suffix
+    found.settings = settings(found.settings, **changes)
+    profiles.activate(found.profile, found.settings)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "spec(*clause_ids, any=False): the spec clauses this test checks")
     config.addinivalue_line("markers", "uses(*primitives_or_features): what this test runs of the adapter")
-    # Python 3.12+ warns on every fork from a process with threads; the test
-    # process always has some (deadline helpers, feeder threads), and testing
-    # the fork start method is the point, so the warning is noise here.
-    config.addinivalue_line(
-        "filterwarnings", r"ignore:This process \(pid=\d+\) is multi-threaded, use of fork\(\):DeprecationWarning"
-    )
-    profile = config.getoption("--ipc-profile") or os.environ.get(profiles.ENV_VAR) or profiles.default_name()
-    try:
-        config._ipc_profile = profiles.select(profile)
-    except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    name = config.getoption("--ipc-adapter") or os.environ.get(registry.ENV_VAR) or registry.DEFAULT
-    try:
-        config._ipc_adapter = registry.activate(registry.load(name))
-    except AdapterError as exc:
-        raise pytest.UsageError(f"ipc-conformance: {exc}") from None
-    config._ipc_survey = survey_requested(config)
-    # Expected failures, evidence and the JSON report (see conformance.outcomes).
-    config.pluginmanager.register(
-        outcomes.Outcomes(config, config._ipc_adapter, config._ipc_profile, config._ipc_survey), "ipc-conformance-outcomes"
-    )
+    if scope.asks_for_suite(config):
+        suite(config)
+
+
+def pytest_collect_file(file_path, parent):
+    """A run that did not ask for the suite but collects it: configure the suite before its modules import."""
+    if "conformance" in file_path.parts and configured(parent.config) is None and scope.in_suite(file_path):
+        suite(parent.config)
 
 
 def pytest_unconfigure(config):
@@ -125,11 +205,14 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    adapter = getattr(config, "_ipc_adapter", None)
-    if adapter is None:
+    found = configured(config)
+    if found is None:
         return None
-    mode = "survey (every clause graded; no deviation stops a test)" if config._ipc_survey else "gate"
-    return [registry.describe(adapter), f"ipc-conformance profile: {config._ipc_profile}, mode: {mode}"]
+    from conformance import replay
+
+    mode = "survey (every clause graded; no deviation stops a test)" if found.survey else "gate"
+    return [registry.describe(found.adapter), f"ipc-conformance profile: {found.profile}, mode: {mode}",
+            *replay.header(found)]  # fmt: skip
 
 
 def cited(item):
@@ -168,38 +251,55 @@ def skip_reason(adapter, item):
     return None
 
 
-def is_suite_item(item) -> bool:
-    return item.get_closest_marker("spec") is not None
+is_suite_item = scope.is_suite_item
+
+
+def apply_settings(found: Suite, item) -> None:
+    """Run a suite ``@given`` test under the run's profile, with what the test chose itself (see
+    :func:`conformance.profiles.for_test`): per test, never through Hypothesis's global profile."""
+    test = getattr(item, "obj", None)
+    if test is None or not hypothesis_hooks.is_hypothesis_test(test):
+        return
+    key = id(test)
+    if key not in found.own_settings:
+        found.own_settings[key] = (test, hypothesis_hooks.settings_of(test))
+    own = found.own_settings[key][1]
+    from hypothesis import settings
+
+    hypothesis_hooks.use_settings(test, profiles.for_test(found.settings, own, settings.default, test, found.adapter))
 
 
 def pytest_collection_modifyitems(config, items):
-    adapter = config._ipc_adapter
-    backstop = profiles.BACKSTOP.get(config._ipc_profile)
+    chosen = [item for item in items if is_suite_item(item)]
+    if not chosen:
+        return
+    found = suite(config)
+    backstop = profiles.BACKSTOP.get(found.profile.split("+")[0])
     if config.getoption("timeout", None) is not None:
         backstop = None  # the user's --timeout wins
-    for item in items:
-        if not is_suite_item(item):
-            continue
-        reason = skip_reason(adapter, item)
+    for item in chosen:
+        reason = skip_reason(found.adapter, item)
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
         if backstop is not None and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(backstop))
+        item.add_marker(pytest.mark.filterwarnings(FORK_WARNING))
+        # The hygiene check, for suite tests only (an autouse fixture would run for every test of the run).
+        if "_ipc_no_leaked_children" not in item.fixturenames:
+            item.fixturenames.insert(0, "_ipc_no_leaked_children")
+        apply_settings(found, item)
 
 
 @pytest.fixture(scope="session")
 def ipc_adapter(request):
     """The adapter under test (chosen with ``--ipc-adapter``)."""
-    return request.config._ipc_adapter
+    return suite(request.config).adapter
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _ipc_no_leaked_children(request):
     """A suite test leaves no child process behind (CONC-HYGIENE-1): any it leaves is reaped, then graded."""
-    if not is_suite_item(request.node):
-        yield
-        return
-    launcher = request.config._ipc_adapter.launcher
+    launcher = suite(request.config).adapter.launcher
     before = set(launcher.children())
     yield
     leaked = [p for p in launcher.children() if p not in before]

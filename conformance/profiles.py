@@ -5,9 +5,17 @@ neither, ``ci`` is used when the ``CI`` environment variable is set and
 ``dev`` otherwise.  Every profile disables Hypothesis's per-example
 deadline: the suite enforces its own per-operation deadlines
 (:mod:`conformance.harness.timing`), which turn hangs into graded failures.
+
+The profiles are applied to the suite's own tests only, test by test
+(:func:`for_test`); Hypothesis's global profile (``settings.load_profile``)
+is never changed, so the other tests of a run keep the project's own
+profile.  Code of the suite that needs the settings in force while a test
+runs (a state machine, a ``@given`` inside a test, the scenario runner)
+asks :func:`current` and :func:`current_name`.
 """
 
 import os
+from typing import Any, Callable, Dict, Optional
 
 from hypothesis import HealthCheck, Phase, settings
 
@@ -27,11 +35,15 @@ _COMMON = dict(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-PROFILES = {
-    "dev": settings(max_examples=25, stateful_step_count=25, **_COMMON),
-    "ci": settings(max_examples=40, stateful_step_count=30, derandomize=True, database=None, print_blob=True, **_COMMON),
-    "thorough": settings(max_examples=400, stateful_step_count=60, **_COMMON),
+#: What each profile sets; everything else (verbosity, say) comes from the run's own Hypothesis default.
+FIELDS: Dict[str, Dict[str, Any]] = {
+    "dev": dict(max_examples=25, stateful_step_count=25, derandomize=False, **_COMMON),
+    "ci": dict(max_examples=40, stateful_step_count=30, derandomize=True, database=None, print_blob=True, **_COMMON),
+    "thorough": dict(max_examples=400, stateful_step_count=60, derandomize=False, **_COMMON),
 }
+
+#: The profiles on top of Hypothesis's built-in defaults (for reference; a run builds its own with :func:`build`).
+PROFILES = {name: settings(settings.get_profile("default"), **fields) for name, fields in FIELDS.items()}
 
 #: pytest-timeout's backstop per test, in seconds, where a profile needs more
 #: than pyproject.toml's 900: a thorough scenario test under spawn runs about
@@ -39,17 +51,74 @@ PROFILES = {
 #: 2-core box).  The suite's own deadlines still end every hang.
 BACKSTOP = {"thorough": 3600}
 
-for _name, _profile in PROFILES.items():
-    settings.register_profile(_name, _profile)
+#: Settings fields a test's own ``@settings`` may choose for itself; the run decides the rest (its
+#: database and seed, in particular: see :mod:`conformance.replay`).
+TEST_FIELDS = ("max_examples", "stateful_step_count", "suppress_health_check", "deadline", "phases",
+               "report_multiple_bugs", "verbosity", "print_blob")  # fmt: skip
+
+_current: Optional[settings] = None
+_current_name: Optional[str] = None
 
 
 def default_name() -> str:
     return "ci" if os.environ.get("CI") else "dev"
 
 
-def select(name: str) -> str:
-    """Load the named profile; an unknown name raises ValueError listing the known ones."""
-    if name not in PROFILES:
-        raise ValueError(f"unknown Hypothesis profile {name!r}; choose one of {', '.join(PROFILES)}")
-    settings.load_profile(name)
+def check(name: str) -> str:
+    """``name`` if it is a profile; else ValueError listing the known ones."""
+    if name not in FIELDS:
+        raise ValueError(f"unknown Hypothesis profile {name!r}; choose one of {', '.join(FIELDS)}")
     return name
+
+
+def build(name: str, **changes) -> settings:
+    """The named profile on top of the run's Hypothesis default (its verbosity, say), with ``changes``."""
+    fields = {**FIELDS[check(name)], **changes}
+    if fields.get("derandomize"):
+        fields["database"] = None
+    elif "database" not in fields:
+        # Hypothesis's own default database (the local .hypothesis/examples), whatever the project's profile says.
+        fields["database"] = settings.get_profile("default").database
+    return settings(settings.default, **fields)
+
+
+def activate(name: str, active: settings) -> None:
+    """Make ``active`` (called ``name``) the settings of the suite's tests in this process."""
+    global _current, _current_name
+    _current, _current_name = active, name
+
+
+def current() -> settings:
+    """The settings of the suite's tests in this run (the ``dev`` profile outside a run)."""
+    return _current if _current is not None else build(default_name())
+
+
+def current_name() -> str:
+    return _current_name if _current_name is not None else default_name()
+
+
+def scaled(adjust: Callable[[settings, Any], Dict[str, Any]]):
+    """Decorate a suite ``@given`` test with settings computed from the run's: ``adjust(run_settings, adapter)``
+    returns the fields to change (applied by the plugin when the test is collected, see :func:`for_test`)."""
+
+    def decorate(test):
+        test._ipc_adjust_settings = adjust
+        return test
+
+    return decorate
+
+
+def for_test(base: settings, own: Optional[settings], default: settings, test=None, adapter=None) -> settings:
+    """The settings a suite test runs under: the run's ``base``, with what the test's own settings ``own``
+    chose (a value of :data:`TEST_FIELDS` that differs from Hypothesis's ``default``), then with its
+    :func:`scaled` adjustment."""
+    changes = {}
+    if own is not None:
+        for field in TEST_FIELDS:
+            value = getattr(own, field)
+            if value != getattr(default, field):
+                changes[field] = value
+    adjust = getattr(test, "_ipc_adjust_settings", None)
+    if adjust is not None:
+        changes.update(adjust(settings(base, **changes), adapter))
+    return settings(base, **changes) if changes else base

@@ -1,8 +1,10 @@
 """Finding, loading and validating adapters.
 
-``--ipc-adapter`` (or ``IPC_CONFORMANCE_ADAPTER``) takes either a name
-registered in the ``ipc_conformance.adapters`` entry-point group, or a
-``package.module:object`` path.  The object is an :class:`Adapter` or a
+``--ipc-adapter`` (or ``IPC_CONFORMANCE_ADAPTER``) takes a name
+registered in the ``ipc_conformance.adapters`` entry-point group, a
+``package.module:object`` path (importable from the environment or from
+the directory pytest was invoked in), or a ``path/to/file.py:object`` path
+(relative to that directory).  The object is an :class:`Adapter` or a
 zero-argument callable returning one.  Every failure is an
 :class:`AdapterError` whose one-line message says how to fix it.
 """
@@ -37,10 +39,35 @@ def known_names() -> List[str]:
     return sorted(_entry_points())
 
 
-def _import_object(spec: str):
-    module_name, _, attribute = spec.partition(":")
+def _importable(directory: str) -> None:
+    """Make modules of ``directory`` importable here and in child processes started by spawn or forkserver."""
+    if directory not in sys.path:
+        sys.path.append(directory)
+    path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if directory not in path:
+        os.environ["PYTHONPATH"] = os.pathsep.join([*path, directory])
+
+
+def _import_object(spec: str, base: Optional[str] = None):
+    module_name, _, attribute = spec.rpartition(":")
     if not module_name or not attribute:
-        raise AdapterError(f"adapter path {spec!r} must look like 'package.module:object'")
+        raise AdapterError(f"adapter path {spec!r} must look like 'package.module:object' or 'path/to/file.py:object'")
+    if module_name.endswith(".py") or "/" in module_name or os.sep in module_name:
+        # A file: its directory becomes importable and the module is imported by its name, so that child
+        # processes (spawn, forkserver) import the same module.
+        path = os.path.abspath(os.path.join(base or os.getcwd(), module_name))
+        if not os.path.isfile(path) or not path.endswith(".py"):
+            raise AdapterError(f"adapter file {module_name!r} ({path}) is not a Python file; give path/to/file.py:object")
+        _importable(os.path.dirname(path))
+        module_name = os.path.splitext(os.path.basename(path))[0]
+        loaded = sys.modules.get(module_name)
+        if loaded is not None and os.path.abspath(getattr(loaded, "__file__", "") or "") != path:
+            raise AdapterError(f"adapter file {path}: a module named {module_name!r} is imported already from "
+                               f"{loaded.__file__}; rename the file")  # fmt: skip
+    elif base is not None:
+        # The invocation directory, as `python -m pytest` has it and bare `pytest` does not: an adapter module
+        # of the current directory imports either way (after the installed packages, which it cannot shadow).
+        _importable(os.path.abspath(base))
     try:
         module = importlib.import_module(module_name)
     except AdapterError:
@@ -56,10 +83,14 @@ def _import_object(spec: str):
         raise AdapterError(f"module {module_name!r} has no attribute {attribute!r} (from adapter path {spec!r})") from None
 
 
-def load(spec: str) -> Adapter:
-    """Resolve ``spec`` (a registered name or ``module:object``) to a validated adapter."""
+def load(spec: str, base: Optional[str] = None) -> Adapter:
+    """Resolve ``spec`` (a registered name, ``module:object`` or ``path/to/file.py:object``) to a validated adapter.
+
+    ``base`` is the directory a relative file path starts from and that a ``module:object`` path may be
+    imported from (the directory pytest was invoked in).
+    """
     if ":" in spec:
-        target = _import_object(spec)
+        target = _import_object(spec, base)
     else:
         entry = _entry_points().get(spec)
         if entry is None:

@@ -1,6 +1,6 @@
 """Where a run's examples come from: its seed and its example database (a pytest plugin).
 
-Loaded by :mod:`conformance.plugin`.  Options (each with an environment variable):
+Loaded by :mod:`conformance.plugin`, and acts on the suite's tests only (:mod:`conformance.scope`).  Options (each with an environment variable):
 
 ``--ipc-example-db SPEC`` (``IPC_CONFORMANCE_EXAMPLE_DB``)
     the Hypothesis example database (:mod:`conformance.example_db`):
@@ -30,11 +30,11 @@ the database had nothing to replay for the test (or with ``none``).
 
 import os
 import random
+from typing import Optional, Tuple
 
 import pytest
-from hypothesis import settings
 
-from conformance import example_db, hypothesis_hooks
+from conformance import example_db, hypothesis_hooks, profiles, scope
 
 SEED_ENV_VAR = "IPC_CONFORMANCE_SEED"
 
@@ -54,60 +54,70 @@ def pytest_addoption(parser):
     )
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config):
-    """Open the database and fix the seed, on top of the profile conformance.plugin loaded."""
+def configure(config, adapter, profile: str) -> Tuple[dict, str, Optional[int]]:
+    """The run's database and seed: the changes to the profile's settings, the database's description, the seed.
+
+    Called by :func:`conformance.plugin.suite` when the run asks for the suite; every value is validated.
+    """
     spec = config.getoption("--ipc-example-db") or os.environ.get(example_db.ENV_VAR)
     # A pytest-xdist worker takes the seed its controller chose (see pytest_configure_node).
     workerinput = getattr(config, "workerinput", {})
-    seed = workerinput.get("ipc_seed") or config.getoption("--ipc-seed") or os.environ.get(SEED_ENV_VAR)
-    active = settings.default
+    if workerinput.get("ipc_seed"):
+        seed, source = workerinput["ipc_seed"], "the controller's seed"
+    elif config.getoption("--ipc-seed") is not None:
+        seed, source = config.getoption("--ipc-seed"), "--ipc-seed"
+    else:
+        seed, source = os.environ.get(SEED_ENV_VAR), SEED_ENV_VAR
+    derandomized = bool(profiles.FIELDS[profile].get("derandomize"))
     changes = {}
     if spec:
         try:
-            selection = example_db.open_database(spec, example_db.scope_for(config._ipc_adapter.name))
+            selection = example_db.open_database(spec, example_db.scope_for(adapter.name))
         except ValueError as exc:
-            raise pytest.UsageError(f"ipc-conformance: {exc}") from None
+            where = "--ipc-example-db" if config.getoption("--ipc-example-db") else example_db.ENV_VAR
+            raise pytest.UsageError(f"ipc-conformance: {where}: {exc}") from None
         changes.update(database=selection.database, derandomize=False)
-        config._ipc_example_db = selection.description
+        description = selection.description
     else:
-        config._ipc_example_db = "none (the profile keeps none)" if active.derandomize else "Hypothesis default (local .hypothesis/examples)"
-    if seed is not None:
+        description = "none (the profile keeps none)" if derandomized else "Hypothesis default (local .hypothesis/examples)"
+    if seed is not None and seed != "":
         try:
             seed = int(seed)
         except ValueError:
-            raise pytest.UsageError(f"ipc-conformance: --ipc-seed must be an integer, got {seed!r}") from None
+            shown = f"{source} {seed!r}" if source.startswith("--") else f"{source}={seed!r}"
+            raise pytest.UsageError(f"ipc-conformance: {shown} is not an integer; give an integer seed such as 1234, "
+                                    "as printed in a run's header") from None
         changes["derandomize"] = False
-    elif not active.derandomize or changes:
+    elif not derandomized or changes:
         seed = random.SystemRandom().randrange(2**32)
-    config._ipc_seed = seed
-    if changes:
-        name = f"{config._ipc_profile}+replay"
-        settings.register_profile(name, settings(active, **changes))
-        settings.load_profile(name)
+    else:
+        seed = None
+    return changes, description, seed
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
     """pytest-xdist: hand the controller's seed to each worker, so a fresh seed is one seed for the run."""
-    if node.config._ipc_seed is not None:
-        node.workerinput["ipc_seed"] = str(node.config._ipc_seed)
+    suite = scope.configured(node.config)
+    if suite is not None and suite.seed is not None:
+        node.workerinput["ipc_seed"] = str(suite.seed)
 
 
-def pytest_report_header(config):
-    seed = getattr(config, "_ipc_seed", None)
-    seeded = "derandomised" if seed is None else f"{seed} (regenerate with --ipc-seed {seed})"
-    return [f"ipc-conformance example database: {config._ipc_example_db}", f"ipc-conformance seed: {seeded}"]
+def header(suite) -> list:
+    seeded = "derandomised" if suite.seed is None else f"{suite.seed} (regenerate with --ipc-seed {suite.seed})"
+    return [f"ipc-conformance example database: {suite.example_db}", f"ipc-conformance seed: {seeded}"]
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    seed = item.config._ipc_seed
-    if seed is not None and item.get_closest_marker("spec") is not None:
-        # Hypothesis draws each test's seed from this generator unless a
-        # seed is forced or the run is derandomised.
-        hypothesis_hooks.seed_test(f"{seed}:{_identity(item)}")
-    yield
+    suite = scope.configured(item.config)
+    if suite is None or suite.seed is None or not scope.is_suite_item(item):
+        yield
+        return
+    # Hypothesis draws each test's seed from this generator unless a seed is forced or the run is
+    # derandomised; it is put back afterwards, so the run's other tests draw as they would without the suite.
+    with hypothesis_hooks.seeded(f"{suite.seed}:{_identity(item)}"):
+        yield
 
 
 def _identity(item) -> str:

@@ -37,7 +37,6 @@ in-process (pytester) is watched only by its own session.
 import atexit
 import enum
 import faulthandler
-import importlib.util
 import os
 import shutil
 import signal
@@ -49,12 +48,13 @@ from typing import Optional
 
 import pytest
 
+from conformance import scope
 from conformance.harness import heartbeat, timing
 from conformance.harness.control import tail
 from conformance.harness.supervisor import Files, load_finding
 
 ENV_VAR = "IPC_CONFORMANCE_WATCHDOG"
-SUITE_PACKAGE = "conformance.suite"
+SUITE_PACKAGE = scope.SUITE_PACKAGE
 #: pytest-xdist's --max-worker-restart unless the user gives one: each test the watchdog kills (or that crashes)
 #: costs a restart, so xdist's default (4 per worker) would end a run of a crashing implementation after four
 #: tests; the suite has about a hundred.  Still bounded: a worker that crashes while collecting is restarted
@@ -100,7 +100,7 @@ def setting(config) -> Setting:
     try:
         chosen = Setting(raw)
     except ValueError:
-        raise pytest.UsageError(f"ipc-conformance: {ENV_VAR}={raw!r}; set it to on or off") from None
+        raise pytest.UsageError(f"ipc-conformance: {ENV_VAR}={raw!r}; set it to on or off (or unset it)") from None
     if config.getoption("usepdb", False) or config.getoption("trace", False):
         return Setting.OFF
     return chosen
@@ -111,29 +111,9 @@ def supported() -> bool:
     return hasattr(signal, "SIGUSR2") and os.name == "posix"
 
 
-def _suite_directory() -> Optional[Path]:
-    found = importlib.util.find_spec(SUITE_PACKAGE)
-    return Path(found.origin).resolve().parent if found is not None and found.origin else None
-
-
 def collects_suite(config) -> bool:
     """Whether the command line names the suite: ``--pyargs conformance.suite[.module][::test]`` or a path inside it."""
-    args = list(getattr(config, "args", None) or ())  # the test paths and names, options taken out
-    suite = None
-    for arg in args:
-        target = str(arg).split("::")[0]
-        if config.option.pyargs and (target == SUITE_PACKAGE or target.startswith(SUITE_PACKAGE + ".")):
-            return True
-        suite = suite or _suite_directory()
-        if suite is None:
-            continue
-        try:
-            path = Path(config.invocation_params.dir, target).resolve()
-        except (OSError, ValueError):
-            continue
-        if path == suite or suite in path.parents:
-            return True
-    return False
+    return scope.names_suite(config)
 
 
 def _user_chose_distribution(option) -> bool:
@@ -145,7 +125,7 @@ def choose_xdist(config) -> None:
     """Run the suite under pytest-xdist, one worker, so that a test process the watchdog kills is replaced."""
     if hasattr(config, "workerinput"):
         return  # a pytest-xdist worker runs pytest_cmdline_main too, to run its share
-    if setting(config) is Setting.OFF or not supported() or not collects_suite(config):
+    if not collects_suite(config) or setting(config) is Setting.OFF or not supported():
         return
     option = config.option
     if not config.pluginmanager.hasplugin("xdist") or not hasattr(option, "numprocesses"):
@@ -180,7 +160,8 @@ _owner = None
 
 def pytest_configure(config):
     global _owner
-    if _owner is not None or setting(config) is Setting.OFF or not supported():
+    # Only a run that asks for the suite is watched (and has its variable validated): the others are left alone.
+    if _owner is not None or not scope.asks_for_suite(config) or setting(config) is Setting.OFF or not supported():
         return
     _owner = config
     config.pluginmanager.register(Watchdog(config, role_of(config)), "ipc-conformance-watchdog")
@@ -201,8 +182,7 @@ def shown(item) -> str:
     return f"{item.path}{item.nodeid}" if item.nodeid.startswith("::") else item.nodeid
 
 
-def is_suite_item(item) -> bool:
-    return item.get_closest_marker("spec") is not None
+is_suite_item = scope.is_suite_item
 
 
 class Watchdog:

@@ -1,8 +1,9 @@
 """What the suite's own tests share.
 
 Most tests here run pytest in a subprocess (``pytester.runpytest_subprocess``):
-the ipc-conformance plugin loads its adapter and Hypothesis profile at
-configure time, so an in-process run would share them with this session.
+the ipc-conformance plugin loads its adapter and chooses its Hypothesis
+settings at configure time, so an in-process run would share them with this
+session.
 :func:`run_pytest` gives each such run a clean environment: the variables
 that select an adapter, profile, example database or seed are removed, so
 every test states its own, and the repository root is importable, so
@@ -61,7 +62,11 @@ def run_pytest(pytester, monkeypatch):
     """``run_pytest(*args, env={...})``: pytest in a subprocess, in the pytester directory.
 
     ``env`` adds environment variables for this run only; the cache
-    provider is off so runs leave nothing behind.
+    provider is off so runs leave nothing behind.  The run sets the ini
+    option ``ipc_own_tests``: the tiny test files written here, which cite
+    clauses with the ``spec`` marker, are suite tests, and every run asks
+    for the suite (without it, the plugin leaves a run alone: see
+    ``tests/test_inert.py``).
     """
     clean_environment(monkeypatch)
 
@@ -69,7 +74,7 @@ def run_pytest(pytester, monkeypatch):
         with monkeypatch.context() as patch:
             for name, value in (env or {}).items():
                 patch.setenv(name, value)
-            return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=timeout)
+            return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-o", "ipc_own_tests=true", *args, timeout=timeout)
 
     return run
 

@@ -29,9 +29,9 @@ import json
 import time
 
 import pytest
-from hypothesis import Phase, settings
+from hypothesis import Phase
 
-from conformance import verdict
+from conformance import plugin, profiles, verdict
 
 
 def pytest_addoption(parser):
@@ -112,15 +112,14 @@ class Probe:
 def pytest_configure(config):
     changes, suffix = {}, ""
     if config.getoption("--probe-no-shrink"):
-        changes["phases"] = [phase for phase in settings.default.phases if phase is not Phase.shrink]
+        changes["phases"] = [phase for phase in profiles.current().phases if phase is not Phase.shrink]
         suffix += "-no-shrink"
     if config.getoption("--probe-no-shrink") or config.getoption("--probe-one-bug"):
         changes["report_multiple_bugs"] = False
         suffix += "-one-bug"
     if changes:
-        name = settings.get_current_profile_name() + suffix
-        settings.register_profile(name, settings(settings.default, **changes))
-        settings.load_profile(name)
+        # The suite's tests run under the run's suite settings (conformance.plugin), not Hypothesis's global profile.
+        plugin.adjust_settings(config, suffix, **changes)
     out = config.getoption("--probe-out")
     if out:
         probe = Probe(config, out)

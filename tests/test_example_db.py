@@ -19,7 +19,7 @@ from hypothesis import settings
 from hypothesis.database import InMemoryExampleDatabase
 from hypothesis.stateful import rule
 
-from conformance import example_db
+from conformance import example_db, profiles
 from conformance.harness.deadline import eventually
 from conformance.machines import base
 from conformance.machines.base import ConformanceMachine
@@ -125,15 +125,15 @@ class _AlsoFails(_Fails):
 def test_each_machine_saves_its_failures_under_its_own_key():
     """base.run's factory is the same source line for every machine; the machine's name must tell them apart."""
     saved = InMemoryExampleDatabase()
-    active = settings.get_current_profile_name()
-    settings.register_profile("machine-keys", settings(database=saved, derandomize=False, max_examples=5))
-    settings.load_profile("machine-keys")
+    # base.run takes the run's suite settings (conformance.profiles), never Hypothesis's global profile.
+    before = (profiles._current, profiles._current_name)
+    profiles.activate("machine-keys", settings(profiles.current(), database=saved, derandomize=False, max_examples=5))
     try:
         for machine in (_Fails, _AlsoFails):
             with pytest.raises(AssertionError, match=machine.__name__):
                 base.run(machine, adapter=None)
     finally:
-        settings.load_profile(active)
+        profiles._current, profiles._current_name = before
     assert len(saved.data) == 2, sorted(saved.data)
 
 

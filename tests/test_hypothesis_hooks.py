@@ -1,4 +1,4 @@
-"""The three hooks into Hypothesis's internals (:mod:`conformance.hypothesis_hooks`) still work.
+"""The hooks into Hypothesis's internals (:mod:`conformance.hypothesis_hooks`) still work: one meta-test each.
 
 Each hook falls back quietly when Hypothesis changes underneath it; these
 tests are what notices: after an upgrade that breaks one, they fail here
@@ -37,11 +37,14 @@ def test_final_replay_is_true_only_when_hypothesis_replays_the_shrunk_failure():
 
 
 def test_key_machine_gives_each_machine_its_own_digest():
-    def factory():
-        return None
+    from hypothesis.internal.reflection import function_digest
 
-    hypothesis_hooks.key_machine(factory, "conformance.machines.queue.QueueMachine")
-    assert factory._hypothesis_internal_add_digest == b"conformance.machines.queue.QueueMachine"
+    factories = [lambda: None for _ in range(2)]  # one source line: the same key unless the digest tells them apart
+    assert function_digest(factories[0]) == function_digest(factories[1])
+    hypothesis_hooks.key_machine(factories[0], "conformance.machines.queue.QueueMachine")
+    hypothesis_hooks.key_machine(factories[1], "conformance.machines.pipe.PipeMachine")
+    assert factories[0]._hypothesis_internal_add_digest == b"conformance.machines.queue.QueueMachine"
+    assert function_digest(factories[0]) != function_digest(factories[1]), "Hypothesis no longer reads the digest"
 
 
 def _draws(seed: str):
@@ -60,3 +63,44 @@ def _draws(seed: str):
 def test_seed_test_fixes_the_next_tests_generation():
     assert _draws("7:tests.example") == _draws("7:tests.example")
     assert _draws("7:tests.example") != _draws("8:tests.example")
+
+
+def test_seeded_seeds_inside_and_puts_hypothesiss_generator_back():
+    from hypothesis import core
+
+    holder = getattr(core, "threadlocal", core)
+    before = holder._hypothesis_global_random
+    with hypothesis_hooks.seeded("7:tests.example"):
+        inside = holder._hypothesis_global_random
+        assert inside is not before
+    assert holder._hypothesis_global_random is before, "the seeded generator was left in place"
+    drawn = []
+
+    @RANDOM
+    @given(st.integers())
+    def test(n):
+        drawn.append(n)
+
+    runs = []
+    for _ in range(2):
+        drawn.clear()
+        with hypothesis_hooks.seeded("7:tests.example"):
+            test()
+        runs.append(list(drawn))
+    assert runs[0] == runs[1], "the same seed did not give the same examples"
+
+
+def test_use_settings_sets_the_settings_a_given_test_runs_under():
+    count = []
+
+    @settings(max_examples=50, database=None)
+    @given(st.integers())
+    def test(n):
+        count.append(n)
+
+    assert hypothesis_hooks.is_hypothesis_test(test) and not hypothesis_hooks.is_hypothesis_test(lambda: None)
+    assert hypothesis_hooks.settings_of(test).max_examples == 50
+    hypothesis_hooks.use_settings(test, settings(hypothesis_hooks.settings_of(test), max_examples=3))
+    test()
+    assert len(count) == 3, "Hypothesis no longer reads the settings where use_settings puts them"
+    assert hypothesis_hooks.settings_of(test).max_examples == 3

@@ -289,14 +289,30 @@ def test_object_that_is_not_an_adapter_is_an_error(pytester, run_pytest, target,
 
 # --- choosing the Hypothesis profile --------------------------------------------------------
 
-#: Reports the Hypothesis profile actually in force while tests run.
+#: Reports the profile a suite test runs under: the name and settings the suite's code sees, and the
+#: examples a suite ``@given`` test runs (not Hypothesis's global profile, which stays the project's own).
 PROFILE_PROBE = """
 import os
-from hypothesis import settings
 
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conformance import profiles
+
+SEEN = []
+
+@pytest.mark.spec("QUEUE-FIFO-1")
+@given(st.integers())
+def test_examples(n):
+    SEEN.append(n)
+
+@pytest.mark.spec("QUEUE-FIFO-1")
 def test_profile_in_force():
-    assert settings.get_current_profile_name() == os.environ["EXPECTED_PROFILE"]
-    assert settings().max_examples == settings.get_profile(os.environ["EXPECTED_PROFILE"]).max_examples
+    expected = os.environ["EXPECTED_PROFILE"]
+    assert profiles.current_name() == expected
+    assert profiles.current().max_examples == profiles.PROFILES[expected].max_examples
+    assert len(SEEN) == profiles.PROFILES[expected].max_examples
+    assert settings.get_current_profile_name() in ("default", "ci")  # Hypothesis's own choice, untouched
 """
 
 

@@ -25,7 +25,7 @@ from typing import Any, Callable, List, Optional, Tuple
 from hypothesis import event, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from conformance import evidence, hypothesis_hooks
+from conformance import evidence, hypothesis_hooks, profiles
 from conformance.harness.cleanup import dispose
 from conformance.harness.peer import Peer
 from conformance.verdict import ClauseViolation, expect
@@ -40,7 +40,9 @@ def step(function: Callable[..., Any]) -> Callable[..., Any]:
         if self.aside is not None:
             return None
         shown = ", ".join(f"{name}={value!r}" for name, value in sorted(arguments.items()))
-        evidence.current().steps.append(f"state.{function.__name__}({shown})")
+        ledger = evidence.current()
+        ledger.steps.append(f"state.{function.__name__}({shown})")
+        ledger.executed()
         try:
             return function(self, **arguments)
         except evidence.Deviated as deviated:
@@ -110,13 +112,13 @@ class ConformanceMachine(RuleBasedStateMachine):
 
 
 def run(machine: Callable[[Any], ConformanceMachine], adapter, *, examples: float = 1.0, steps: float = 1.0) -> None:
-    """Run ``machine(adapter)`` under the active profile.
+    """Run ``machine(adapter)`` under the run's profile (:func:`conformance.profiles.current`).
 
     ``examples`` and ``steps`` scale the profile's ``max_examples`` and
     ``stateful_step_count`` for machines whose steps are costly (for
     example ones that start a peer process per example).
     """
-    active = settings()
+    active = profiles.current()
     scaled = settings(
         active,
         max_examples=max(1, round(active.max_examples * examples)),

@@ -32,9 +32,9 @@ import gc
 from time import monotonic, monotonic_ns
 from typing import Dict, List, Optional, Set, Tuple
 
-from hypothesis import event, note, settings
+from hypothesis import event, note
 
-from conformance import evidence, hypothesis_hooks
+from conformance import evidence, hypothesis_hooks, profiles
 from conformance.adapter import Consistency, Mode
 from conformance.checkers.history import DRAIN, History, Verdict, Violation, check
 from conformance.checkers.streams import check_pipe
@@ -332,7 +332,7 @@ class ScenarioRunner:
 
     def __init__(self, adapter, repeats: Optional[Tuple[int, int, int]] = None, warm_up: Optional[Scenario] = None):
         self.adapter = adapter
-        self.repeats = repeats or repeats_for(settings.get_current_profile_name())
+        self.repeats = repeats or repeats_for(profiles.current_name())
         self._warm_up = warm_up
         self.failure_seen = False
         self.witness: Optional[str] = None
@@ -360,6 +360,7 @@ class ScenarioRunner:
         while attempt < runs:
             execution = execute(self.adapter, scenario)
             self.executions += 1
+            evidence.current().executed()
             if execution.host_stalled and reruns < HOST_STALL_RERUNS:
                 reruns += 1
                 event("execution run again: the host did not run the test process")

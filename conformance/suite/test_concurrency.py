@@ -49,7 +49,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance import registry
+from conformance import profiles
 from conformance.adapter import Mode
 from conformance.checkers import history, streams
 from conformance.evidence import continuing
@@ -104,18 +104,23 @@ def _warm_up(adapter, primitive: Primitive) -> Scenario:
     return Scenario(primitive, None, (), ((Op(Action.PUT, ("w1", 1), 8),), (get,)), (0, 0))
 
 
-def scenario_settings(share: float) -> settings:
-    """One scenario test's settings: ``share`` of the active profile's examples, scaled by
-    :data:`START_METHOD_SHARE` for the adapter under test and capped at :data:`MAX_SCENARIO_EXAMPLES`.
+def scenario_settings(share: float):
+    """One scenario test's settings: ``share`` of the run's examples, scaled by
+    :data:`START_METHOD_SHARE` for the adapter under test and capped at :data:`MAX_SCENARIO_EXAMPLES`
+    (computed by the plugin when the test is collected: :func:`conformance.profiles.scaled`).
 
     The runner fixture is per test on purpose (it carries the test's
     repetition state across examples), hence the health check.
     """
-    examples = settings().max_examples * share * START_METHOD_SHARE.get(registry.active().start_method, 1.0)
-    return settings(
-        max_examples=min(MAX_SCENARIO_EXAMPLES, max(1, round(examples))),
-        suppress_health_check=[HealthCheck.function_scoped_fixture],
-    )
+
+    def adjust(active: settings, adapter) -> dict:
+        examples = active.max_examples * share * START_METHOD_SHARE.get(adapter.start_method, 1.0)
+        return dict(
+            max_examples=min(MAX_SCENARIO_EXAMPLES, max(1, round(examples))),
+            suppress_health_check=[*active.suppress_health_check, HealthCheck.function_scoped_fixture],
+        )
+
+    return profiles.scaled(adjust)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import verdict
+from conformance import profiles, verdict
 from conformance.evidence import continuing
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
@@ -193,7 +193,7 @@ def producer_items(producer: int, count: int, size: int):
 @pytest.mark.parametrize("kind", QUEUE_KINDS)
 def test_each_producer_process_order_is_kept(ipc_adapter, kind):
     # Two producer processes per example: a handful of examples covers counts and sizes.
-    @settings(max_examples=max(2, settings().max_examples // 5))
+    @settings(profiles.current(), max_examples=max(2, profiles.current().max_examples // 5))
     @given(counts=st.tuples(st.integers(1, 20), st.integers(1, 20)), size=SIZES)
     def two_producers(counts, size):
         batches = [producer_items(producer, count, size) for producer, count in enumerate(counts)]
