@@ -143,9 +143,3 @@ def test_no_progress_lines_with_0(pytester, run_pytest):
     pytester.makepyfile(test_slow=SLOW_SUITE_TEST)
     result = run_pytest("-q", "--ipc-progress", "0")
     assert result.ret == 0 and "ipc-conformance progress:" not in output(result)
-
-
-def test_the_repository_root_is_what_the_suite_imports():
-    import conformance
-
-    assert os.path.samefile(os.path.dirname(conformance.__file__), REPO_ROOT / "conformance")

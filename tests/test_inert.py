@@ -24,7 +24,8 @@ from tests.conftest import REPO_ROOT, SELECTION_VARIABLES
 CONFTEST = """
 from hypothesis import settings
 
-settings.register_profile("mine", max_examples=7)
+# derandomize=False: under CI=true Hypothesis derandomises by default, and the seed test needs random runs.
+settings.register_profile("mine", max_examples=7, derandomize=False)
 settings.load_profile("mine")
 """
 
@@ -168,5 +169,8 @@ def test_a_local_conformance_package_is_explained_in_one_paragraph(tmp_path):
 def test_the_clone_is_not_taken_for_a_shadow():
     import ipc_conformance
 
+    import conformance
+
     assert ipc_conformance.shadowed_by() == ""
-    assert os.path.samefile(ipc_conformance.EXPECTED, REPO_ROOT / "conformance")
+    # The clone's package when installed in editable mode, the installed copy under tox.
+    assert os.path.samefile(ipc_conformance.EXPECTED, os.path.dirname(conformance.__file__))
