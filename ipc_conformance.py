@@ -70,8 +70,16 @@ else:
     #: The options of the plugin, so that a command line using them reaches the explanation instead of
     #: "unrecognized arguments".
     _FLAGS = ("--ipc-survey", "--ipc-require-evidence")
-    _VALUES = ("--ipc-adapter", "--ipc-profile", "--ipc-expectations", "--ipc-report", "--ipc-example-db",
-               "--ipc-seed", "--ipc-watchdog", "--ipc-progress")  # fmt: skip
+    _VALUES = (
+        "--ipc-adapter",
+        "--ipc-profile",
+        "--ipc-expectations",
+        "--ipc-report",
+        "--ipc-example-db",
+        "--ipc-seed",
+        "--ipc-watchdog",
+        "--ipc-progress",
+    )
 
     def pytest_addoption(parser):
         group = parser.getgroup("ipc-conformance")

@@ -79,10 +79,15 @@ def main() -> None:
         execute(adapter, benchmark)  # warm-up: forkserver start, first imports
         rates = [rate(adapter, benchmark, args.seconds) for _ in range(args.rounds)]
         results[mode] = {"median": statistics.median(rates), "rates": rates}
-        print(f"{mode:>10}: median {statistics.median(rates):7.1f} scenarios/s  (rounds: {', '.join(f'{r:.1f}' for r in rates)})")
+        print(
+            f"{mode:>10}: median {statistics.median(rates):7.1f} scenarios/s  "
+            f"(rounds: {', '.join(f'{r:.1f}' for r in rates)})"
+        )
     if args.json_path:
         with open(args.json_path, "w") as handle:
-            json.dump({"scenario": "2 workers x 10 operations", "seconds": args.seconds, "results": results}, handle, indent=2)
+            json.dump(
+                {"scenario": "2 workers x 10 operations", "seconds": args.seconds, "results": results}, handle, indent=2
+            )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,15 @@ sys.path.insert(0, str(REPO))
 
 from tests.zoo import FAULTS, RACE  # noqa: E402
 
-TARGETS = {"catch": 1.0, "deterministic_seconds": 2.0, "race_seconds": 10.0, "operations": 6, "false_alarms": 0, "reference_seconds": 60.0,
-           "report_seconds": 120.0}
+TARGETS = {
+    "catch": 1.0,
+    "deterministic_seconds": 2.0,
+    "race_seconds": 10.0,
+    "operations": 6,
+    "false_alarms": 0,
+    "reference_seconds": 60.0,
+    "report_seconds": 120.0,
+}
 VIOLATION = re.compile(r"\b([A-Z]+(?:-[A-Z]+)*-\d+) violated")
 STEP = re.compile(r"\bstate\.(\w+)\((.*)\)")
 EXAMPLE = re.compile(r"Falsifying example:|Failing test case:")
@@ -72,13 +79,32 @@ def pytest_run(args, timeout=RUN_TIMEOUT):
     """Run pytest with ``args`` plus the probe in a fresh directory; return (returncode, output, probe record, wall)."""
     with tempfile.TemporaryDirectory(prefix="suite-power-") as where:
         out = os.path.join(where, "probe.json")
-        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "tests.probe", "--probe-out", out, *args]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-p",
+            "tests.probe",
+            "--probe-out",
+            out,
+            *args,
+        ]
         started = time.monotonic()
         try:
-            done = subprocess.run(command, capture_output=True, text=True, env=environment(), cwd=where, timeout=timeout)
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=environment(), cwd=where, timeout=timeout
+            )
             code, text = done.returncode, done.stdout + done.stderr
         except subprocess.TimeoutExpired as expired:
-            code, text = "timeout", (expired.stdout or b"").decode(errors="replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+            code, text = (
+                "timeout",
+                (expired.stdout or b"").decode(errors="replace")
+                if isinstance(expired.stdout, bytes)
+                else (expired.stdout or ""),
+            )
         wall = time.monotonic() - started
         probe = json.load(open(out)) if os.path.exists(out) else {}
     return code, text, probe, wall
@@ -107,7 +133,9 @@ def shrunk_size(text):
             if "= " in line and "Pipe()" in line or "Machine()" in line:
                 machine = line
             if step and step.group(1) == "teardown":
-                peer = "Pipe" in (machine or "") or any(name.startswith(("peer", "share_with_peer")) or "with_peer=True" in args for name, args in steps)
+                peer = "Pipe" in (machine or "") or any(
+                    name.startswith(("peer", "share_with_peer")) or "with_peer=True" in args for name, args in steps
+                )
                 if steps:
                     found.append((len(steps), 2 if peer else 1))
                 steps = None
@@ -122,7 +150,7 @@ def given_example(text):
     for index, line in enumerate(lines):
         if EXAMPLE.search(line) and index + 1 < len(lines) and "state = " not in lines[index + 1]:
             body = []
-            for follow in lines[index:index + 12]:
+            for follow in lines[index : index + 12]:
                 body.append(follow.split("Falsifying example:")[-1].lstrip("E| ").strip())
                 if follow.rstrip().endswith(")"):
                     break
@@ -168,31 +196,57 @@ def measure_fault(fault, options, log_dir):
         record, text = catch_run(fault, options.profile, options.shrink, options.exitfirst)
         runs.append(record)
         (log_dir / f"{fault.name}.catch{index}.log").write_text(text)
-        print(f"  {fault.name} catch run {index + 1}: caught={record['caught']} first={record['first_violation']} named={record['clause_named']} "
-              f"report={record['report_seconds']} size={record['size']} wall={record['wall']}", file=sys.stderr, flush=True)
+        print(
+            f"  {fault.name} catch run {index + 1}: caught={record['caught']} first={record['first_violation']} "
+            f"named={record['clause_named']} "
+            f"report={record['report_seconds']} size={record['size']} wall={record['wall']}",
+            file=sys.stderr,
+            flush=True,
+        )
     shrinks = []
     for index in range(options.shrink_runs):
         record, text = catch_run(fault, options.profile, True)
         shrinks.append(record)
         (log_dir / f"{fault.name}.shrink{index}.log").write_text(text)
-        print(f"  {fault.name} shrink run {index + 1}: caught={record['caught']} size={record['size']} named={record['clause_named']} "
-              f"report={record['report_seconds']} wall={record['wall']}", file=sys.stderr, flush=True)
+        print(
+            f"  {fault.name} shrink run {index + 1}: caught={record['caught']} size={record['size']} "
+            f"named={record['clause_named']} "
+            f"report={record['report_seconds']} wall={record['wall']}",
+            file=sys.stderr,
+            flush=True,
+        )
     sizes = [r["size"] for r in shrinks if r["caught"] and r["size"]]
     # Time to a report, shrinking included: the runs that shrank (catch runs with --shrink, and shrink runs).
-    reports = [r["report_seconds"] for r in runs + shrinks if r["shrank"] and r["caught"] and r["report_seconds"] is not None]
-    slowest = [r["slowest_report_seconds"] for r in runs + shrinks if r["shrank"] and r["caught"] and r.get("slowest_report_seconds") is not None]
+    reports = [
+        r["report_seconds"] for r in runs + shrinks if r["shrank"] and r["caught"] and r["report_seconds"] is not None
+    ]
+    slowest = [
+        r["slowest_report_seconds"]
+        for r in runs + shrinks
+        if r["shrank"] and r["caught"] and r.get("slowest_report_seconds") is not None
+    ]
     return {
-        "fault": fault.name, "module": fault.module, "exitfirst": options.exitfirst, "category": fault.category, "kind": fault.kind, "clauses": list(fault.clauses),
-        "caught": sum(r["caught"] for r in runs), "runs": len(runs),
+        "fault": fault.name,
+        "module": fault.module,
+        "exitfirst": options.exitfirst,
+        "category": fault.category,
+        "kind": fault.kind,
+        "clauses": list(fault.clauses),
+        "caught": sum(r["caught"] for r in runs),
+        "runs": len(runs),
         "median_first_failure": median([r["first_violation"] for r in runs if r["caught"]]),
         "clause_named": statistics.mode([r["clause_named"] for r in runs + shrinks if r["caught"]] or [None]),
-        "shrunk_operations": max((s[0] for s in sizes), default=None), "shrunk_processes": max((s[1] for s in sizes), default=None),
+        "shrunk_operations": max((s[0] for s in sizes), default=None),
+        "shrunk_processes": max((s[1] for s in sizes), default=None),
         "fixed_test": any(r["fixed"] for r in shrinks if r["caught"]),
         "given_example": next((r["given"] for r in shrinks if r.get("given")), None),
         "median_shrink_wall": median([r["wall"] for r in shrinks]),
-        "median_report_seconds": median(reports), "max_report_seconds": max(reports, default=None), "reports_timed": len(reports),
+        "median_report_seconds": median(reports),
+        "max_report_seconds": max(reports, default=None),
+        "reports_timed": len(reports),
         "max_slowest_report_seconds": max(slowest, default=None),
-        "catch_runs": runs, "shrink_runs": shrinks,
+        "catch_runs": runs,
+        "shrink_runs": shrinks,
     }
 
 
@@ -210,10 +264,25 @@ def false_alarms(options, busy):
     try:
         for index in range(options.false_alarm_runs):
             load = os.getloadavg()[0]
-            code, text, probe, wall = pytest_run(["--pyargs", "conformance.suite", "--ipc-adapter", options.reference, "--ipc-profile", options.profile])
+            code, text, probe, wall = pytest_run(
+                ["--pyargs", "conformance.suite", "--ipc-adapter", options.reference, "--ipc-profile", options.profile]
+            )
             failed = code != 0
-            runs.append({"failed": failed, "wall": round(wall, 2), "load1": load, "clauses_named": sorted(set(VIOLATION.findall(text))), "summary": text.strip().splitlines()[-1] if text.strip() else ""})
-            print(f"  reference {'busy' if busy else 'idle'} run {index + 1}: failed={failed} wall={wall:.1f} load={load:.2f}", file=sys.stderr, flush=True)
+            runs.append(
+                {
+                    "failed": failed,
+                    "wall": round(wall, 2),
+                    "load1": load,
+                    "clauses_named": sorted(set(VIOLATION.findall(text))),
+                    "summary": text.strip().splitlines()[-1] if text.strip() else "",
+                }
+            )
+            print(
+                f"  reference {'busy' if busy else 'idle'} run {index + 1}: failed={failed} wall={wall:.1f} "
+                f"load={load:.2f}",
+                file=sys.stderr,
+                flush=True,
+            )
             if failed:
                 (Path(options.logs) / f"reference-{'busy' if busy else 'idle'}-{index}.log").write_text(text)
     finally:
@@ -221,8 +290,11 @@ def false_alarms(options, busy):
             hog.terminate()
             hog.join()
     return {
-        "runs": len(runs), "false_alarms": sum(r["failed"] for r in runs), "median_wall": median([r["wall"] for r in runs]),
-        "load1_median": median([r["load1"] for r in runs]), "details": runs,
+        "runs": len(runs),
+        "false_alarms": sum(r["failed"] for r in runs),
+        "median_wall": median([r["wall"] for r in runs]),
+        "load1_median": median([r["load1"] for r in runs]),
+        "details": runs,
     }
 
 
@@ -244,7 +316,8 @@ def fmt(value, digits=2):
 
 def table(results, options):
     lines = [
-        f"| fault | kind | caught ({options.profile}) | median first failure (s) | shrunk (ops, procs) | clause named | report, shrunk (s): median, max |",
+        f"| fault | kind | caught ({options.profile}) | median first failure (s) | shrunk (ops, procs) | clause "
+        "named | report, shrunk (s): median, max |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in results["faults"]:
@@ -259,40 +332,73 @@ def table(results, options):
         elif r["shrunk_operations"] is None:
             size = "-"
         else:
-            size = f"{r['shrunk_operations']}, {r['shrunk_processes']}" + (" (> 6)" if r["shrunk_operations"] > TARGETS["operations"] else "")
-        report = "-" if r.get("median_report_seconds") is None else f"{fmt(r['median_report_seconds'], 1)}, {fmt(r['max_report_seconds'], 1)}"
+            size = f"{r['shrunk_operations']}, {r['shrunk_processes']}" + (
+                " (> 6)" if r["shrunk_operations"] > TARGETS["operations"] else ""
+            )
+        report = (
+            "-"
+            if r.get("median_report_seconds") is None
+            else f"{fmt(r['median_report_seconds'], 1)}, {fmt(r['max_report_seconds'], 1)}"
+        )
         if (r.get("max_report_seconds") or 0) > TARGETS["report_seconds"]:
             report += f" (> {TARGETS['report_seconds']:g})"
-        lines.append(f"| `{r['fault']}` | {r['kind']} | {r['caught']}/{r['runs']} | {first} | {size} | {r['clause_named'] or '-'} | {report} |")
+        lines.append(
+            f"| `{r['fault']}` | {r['kind']} | {r['caught']}/{r['runs']} | {first} | {size} | "
+            f"{r['clause_named'] or '-'} | {report} |"
+        )
     faults = results["faults"]
     caught_all = sum(r["caught"] == r["runs"] and r["runs"] > 0 for r in faults)
     lines.append("")
-    lines.append(f"- faults caught in every run: {caught_all} of {len(faults)} "
-                 f"(caught at least once: {sum(r['caught'] > 0 for r in faults)})")
+    lines.append(
+        f"- faults caught in every run: {caught_all} of {len(faults)} "
+        f"(caught at least once: {sum(r['caught'] > 0 for r in faults)})"
+    )
     for kind, limit in (("deterministic", TARGETS["deterministic_seconds"]), (RACE, TARGETS["race_seconds"])):
-        timed = [r["median_first_failure"] for r in faults if r["kind"] == kind and r["median_first_failure"] is not None]
-        lines.append(f"- {kind} faults with median time to first failure <= {limit:g} s: {sum(t <= limit for t in timed)} of {len(timed)} caught")
+        timed = [
+            r["median_first_failure"] for r in faults if r["kind"] == kind and r["median_first_failure"] is not None
+        ]
+        lines.append(
+            f"- {kind} faults with median time to first failure <= {limit:g} s: "
+            f"{sum(t <= limit for t in timed)} of {len(timed)} caught"
+        )
     sized = [r["shrunk_operations"] for r in faults if r["shrunk_operations"] is not None]
-    lines.append(f"- shrunk counterexamples of at most {TARGETS['operations']} operations: {sum(o <= TARGETS['operations'] for o in sized)} "
-                 f"of {len(sized)} measured (not measured: a fixed test caught it, or the shrink run named no clause of the fault)")
+    lines.append(
+        f"- shrunk counterexamples of at most {TARGETS['operations']} operations: "
+        f"{sum(o <= TARGETS['operations'] for o in sized)} "
+        f"of {len(sized)} measured (not measured: a fixed test caught it, or the shrink run named no clause of "
+        "the fault)"
+    )
     limit = TARGETS["report_seconds"]
     reports = sorted(t for r in faults for t in report_times(r))
     if reports:
-        over = [r["fault"] for r in faults if max(report_times(r, "slowest_report_seconds") + report_times(r), default=0) > limit]
-        lines.append(f"- time to a report, shrinking included, from the start of the first failing test ({len(reports)} runs of "
-                     f"{sum(bool(report_times(r)) for r in faults)} faults): median {fmt(median(reports), 1)} s, "
-                     f"p90 {fmt(percentile(reports, 0.9), 1)} s, max {fmt(reports[-1], 1)} s")
+        over = [
+            r["fault"]
+            for r in faults
+            if max(report_times(r, "slowest_report_seconds") + report_times(r), default=0) > limit
+        ]
+        lines.append(
+            f"- time to a report, shrinking included, from the start of the first failing test ({len(reports)} runs of "
+            f"{sum(bool(report_times(r)) for r in faults)} faults): median {fmt(median(reports), 1)} s, "
+            f"p90 {fmt(percentile(reports, 0.9), 1)} s, max {fmt(reports[-1], 1)} s"
+        )
         slowest = sorted(t for r in faults for t in report_times(r, "slowest_report_seconds"))
         if slowest:
-            lines.append(f"- the same for the slowest failing test of each run ({len(slowest)} runs): median {fmt(median(slowest), 1)} s, "
-                         f"p90 {fmt(percentile(slowest, 0.9), 1)} s, max {fmt(slowest[-1], 1)} s")
+            lines.append(
+                f"- the same for the slowest failing test of each run ({len(slowest)} runs): median "
+                f"{fmt(median(slowest), 1)} s, "
+                f"p90 {fmt(percentile(slowest, 0.9), 1)} s, max {fmt(slowest[-1], 1)} s"
+            )
         lines.append(f"- faults with a report over {limit:g} s: {', '.join(over) or 'none'}")
     for label in ("idle", "busy"):
         series = results.get(f"reference_{label}")
         if series and series["runs"]:
-            lines.append(f"- reference ({options.reference}, {options.profile}) with {'one core kept busy' if label == 'busy' else 'no load of ours'}: "
-                         f"{series['false_alarms']} false alarms in {series['runs']} runs, median wall {fmt(series['median_wall'], 1)} s, "
-                         f"median load average {fmt(series['load1_median'])}")
+            lines.append(
+                f"- reference ({options.reference}, {options.profile}) "
+                f"with {'one core kept busy' if label == 'busy' else 'no load of ours'}: "
+                f"{series['false_alarms']} false alarms in {series['runs']} runs, median wall "
+                f"{fmt(series['median_wall'], 1)} s, "
+                f"median load average {fmt(series['load1_median'])}"
+            )
     return "\n".join(lines)
 
 
@@ -315,7 +421,9 @@ def regrade(fault, log_dirs):
     runs = fault["catch_runs"]
     fault["caught"] = sum(r["caught"] for r in runs)
     fault["median_first_failure"] = median([r["first_violation"] for r in runs if r["caught"]])
-    fault["clause_named"] = statistics.mode([r["clause_named"] for r in runs + fault["shrink_runs"] if r["caught"]] or [None])
+    fault["clause_named"] = statistics.mode(
+        [r["clause_named"] for r in runs + fault["shrink_runs"] if r["caught"]] or [None]
+    )
     reread(fault, log_dirs)
 
 
@@ -355,20 +463,43 @@ def merge(options):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--faults", default="", help="comma-separated fault names (default: the whole zoo); 'none' for none")
+    parser.add_argument(
+        "--faults", default="", help="comma-separated fault names (default: the whole zoo); 'none' for none"
+    )
     parser.add_argument("--kind", choices=["deterministic", "race"], help="only faults of this kind")
     parser.add_argument("--runs", type=int, default=10, help="catch runs per fault (default 10)")
-    parser.add_argument("--shrink-runs", type=int, default=1, help="runs with shrinking per fault, for the shrunk size (default 1)")
+    parser.add_argument(
+        "--shrink-runs", type=int, default=1, help="runs with shrinking per fault, for the shrunk size (default 1)"
+    )
     parser.add_argument("--shrink", action="store_true", help="keep the shrink phase in the catch runs too")
-    parser.add_argument("-x", "--exitfirst", action="store_true", help="catch runs stop at the first failing test (faster; the time to the first failure is the same)")
+    parser.add_argument(
+        "-x",
+        "--exitfirst",
+        action="store_true",
+        help="catch runs stop at the first failing test (faster; the time to the first failure is the same)",
+    )
     parser.add_argument("--profile", default="dev")
     parser.add_argument("--reference", default="stdlib-fork")
-    parser.add_argument("--false-alarm-runs", type=int, default=20, help="reference runs per series (idle, busy); 0 to skip")
-    parser.add_argument("--series", default="idle,busy", help="which false-alarm series to run, in this order (default idle,busy)")
+    parser.add_argument(
+        "--false-alarm-runs", type=int, default=20, help="reference runs per series (idle, busy); 0 to skip"
+    )
+    parser.add_argument(
+        "--series", default="idle,busy", help="which false-alarm series to run, in this order (default idle,busy)"
+    )
     parser.add_argument("--json", default=str(REPO / "benchmarks" / "results" / "suite-power.json"))
     parser.add_argument("--logs", default=os.path.join(tempfile.gettempdir(), "suite-power-logs"))
-    parser.add_argument("--merge", nargs="+", metavar="JSON", help="combine the results of partial runs (in zoo order) instead of running")
-    parser.add_argument("--reread", nargs="+", metavar="LOGDIR", help="with --merge: recompute shrunk sizes from the shrink logs in these directories")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="combine the results of partial runs (in zoo order) instead of running",
+    )
+    parser.add_argument(
+        "--reread",
+        nargs="+",
+        metavar="LOGDIR",
+        help="with --merge: recompute shrunk sizes from the shrink logs in these directories",
+    )
     options = parser.parse_args(argv)
     if options.merge:
         return merge(options)
@@ -380,8 +511,13 @@ def main(argv=None):
     log_dir.mkdir(parents=True, exist_ok=True)
     results = {
         "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
-        "python": platform.python_version(), "cpus": os.cpu_count(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "load_at_start": os.getloadavg(), "profile": options.profile, "catch_runs_shrink": options.shrink, "targets": TARGETS,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_at_start": os.getloadavg(),
+        "profile": options.profile,
+        "catch_runs_shrink": options.shrink,
+        "targets": TARGETS,
         "faults": [],
     }
     for fault in chosen:

@@ -31,8 +31,9 @@ before any test runs.
 """
 
 import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Union
 
 from conformance.primitives import Feature, Primitive
 
@@ -147,7 +148,7 @@ class Adapter:
     queue: Optional[Callable[..., Any]] = None
     joinable_queue: Optional[Callable[..., Any]] = None
     simple_queue: Optional[Callable[[], Any]] = None
-    pipe: Optional[Callable[..., Tuple[Any, Any]]] = None
+    pipe: Optional[Callable[..., tuple[Any, Any]]] = None
     lacks: Lacks = field(default_factory=dict)
     consistency: Consistency = Consistency.EVENTUAL
     launcher: Any = None
@@ -173,7 +174,10 @@ class Adapter:
         traits = frozenset(self.traits)
         unknown = [t for t in traits if not isinstance(t, Trait)]
         if unknown:
-            raise AdapterError(f"adapter {self.name!r} declares traits {unknown!r}; use Trait members ({', '.join(t.name for t in Trait)})")
+            raise AdapterError(
+                f"adapter {self.name!r} declares traits {unknown!r}; "
+                f"use Trait members ({', '.join(t.name for t in Trait)})"
+            )
         object.__setattr__(self, "traits", traits)
         if self.launcher is None:
             if not hasattr(self.context, "Process"):
@@ -190,7 +194,7 @@ class Adapter:
     # -- what the implementation offers -------------------------------------------------
 
     @property
-    def primitives(self) -> Tuple[Primitive, ...]:
+    def primitives(self) -> tuple[Primitive, ...]:
         return tuple(p for p in Primitive if p.factory(self) is not None)
 
     def offers(self, primitive: Primitive) -> bool:
@@ -217,5 +221,5 @@ class Adapter:
         return Consistency.EXACT if primitive.synchronous else self.consistency
 
     @property
-    def features(self) -> FrozenSet[Feature]:
+    def features(self) -> frozenset[Feature]:
         return frozenset(f for p in self.primitives for f in p.features if f not in self.lacks)

@@ -10,7 +10,8 @@ apply, and the report shows those clauses as skipped with that reason.
 """
 
 import sys
-from typing import Iterable, List, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 from conformance.adapter import Adapter, Mode, Trait
 from conformance.primitives import Feature, Primitive, primitive_of
@@ -20,7 +21,7 @@ from conformance.spec.clause import Clause
 def why_not(clause: Clause, adapter: Adapter) -> Optional[str]:
     """Why ``clause`` does not apply to ``adapter``, or None when it does."""
     if not clause.holds_for():
-        return f"{clause.id} holds for Python {clause.versions}, not {'%d.%d' % sys.version_info[:2]}"
+        return f"{clause.id} holds for Python {clause.versions}, not {sys.version_info[0]}.{sys.version_info[1]}"
     for need in clause.needs:
         reason = _missing(need, adapter)
         if reason is not None:
@@ -46,7 +47,11 @@ def _missing(need, adapter: Adapter) -> Optional[str]:
             return f"{need}, of a primitive adapter {adapter.name!r} does not offer"
         return None
     if isinstance(need, Mode):
-        return None if adapter.mode is need else f"workers run as {need}; adapter {adapter.name!r} runs them as {adapter.mode}"
+        return (
+            None
+            if adapter.mode is need
+            else f"workers run as {need}; adapter {adapter.name!r} runs them as {adapter.mode}"
+        )
     if isinstance(need, Trait):
         return None if adapter.is_(need) else f"{need} queues, which adapter {adapter.name!r} does not have"
     raise TypeError(f"unknown requirement {need!r}")
@@ -56,6 +61,6 @@ def applies(clause: Clause, adapter: Adapter) -> bool:
     return why_not(clause, adapter) is None
 
 
-def reasons(clauses: Iterable[Clause], adapter: Adapter) -> List[str]:
+def reasons(clauses: Iterable[Clause], adapter: Adapter) -> list[str]:
     """The reasons, in order, for the clauses among ``clauses`` that do not apply."""
     return [reason for reason in (why_not(c, adapter) for c in clauses) if reason is not None]

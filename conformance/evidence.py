@@ -19,9 +19,10 @@ Hypothesis shrinks and replays it as ever.
 
 import enum
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Optional
 
 
 class Tolerance(enum.Enum):
@@ -52,7 +53,7 @@ class Deviation:
     clause: str
     observed: str
     tolerance: Tolerance
-    steps: Tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
     #: The clause whose check failed, when this one deviated with it (its echo, see :attr:`Ledger.echo`).
     source: Optional[str] = None
 
@@ -93,20 +94,20 @@ class Ledger:
 
     tolerance: Callable[[str], Optional[Tolerance]] = lambda clause_id: None
     applies: Callable[[str], Optional[str]] = lambda clause_id: None
-    checks: Dict[str, Checks] = field(default_factory=dict)
-    deviations: Dict[str, Deviation] = field(default_factory=dict)
+    checks: dict[str, Checks] = field(default_factory=dict)
+    deviations: dict[str, Deviation] = field(default_factory=dict)
     #: A failure that was not tolerated has been raised: Hypothesis is shrinking it (or has).
     failure_seen: bool = False
     #: Tolerated deviations in which a call never returned: each cost a full deadline.
     hangs: int = 0
     #: The steps of the running example, as a state machine records them.
-    steps: List[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
     #: Executions so far: scenario executions (:mod:`conformance.scenarios.runner`) and state-machine steps
     #: (:func:`conformance.machines.base.step`); shown by the progress lines and the summary.
     executions: int = 0
     #: ``(prefix, clause)``: every check of a clause whose ID starts with ``prefix`` is also a check of
     #: ``clause`` (a JoinableQueue is a Queue: each Queue clause checked on one is a check of JQ-QUEUE-1).
-    echo: Optional[Tuple[str, str]] = None
+    echo: Optional[tuple[str, str]] = None
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -131,7 +132,7 @@ class Ledger:
                 self.failure_seen = True
             return None if ok else tolerance
 
-    def _judged(self, clause_id: str) -> Tuple[str, ...]:
+    def _judged(self, clause_id: str) -> tuple[str, ...]:
         if self.echo is not None and clause_id.startswith(self.echo[0]):
             return (clause_id, self.echo[1])
         return (clause_id,)
@@ -168,7 +169,7 @@ class Ledger:
         with self._lock:
             return sum(c.ran for c in self.checks.values())
 
-    def summary(self) -> Dict[str, List[int]]:
+    def summary(self) -> dict[str, list[int]]:
         """``{clause: [passed, failed]}``: plain data for a test report (it travels to pytest-xdist's controller)."""
         with self._lock:
             return {clause: [c.passed, c.failed] for clause, c in sorted(self.checks.items())}

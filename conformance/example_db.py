@@ -37,8 +37,9 @@ that ``github:`` reads.
 import os
 import sys
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Optional
 
 import pytest
 from hypothesis.database import (
@@ -119,9 +120,9 @@ def open_database(spec: str, scope: str) -> Selection:
     if spec.startswith(REDIS_SCHEMES):
         return _redis(spec, scope)
     if spec.startswith("github:"):
-        return _github(spec[len("github:"):], scope)
+        return _github(spec[len("github:") :], scope)
     if spec.startswith("dir:"):
-        spec = spec[len("dir:"):]
+        spec = spec[len("dir:") :]
     if not spec or "://" in spec:
         raise ValueError(
             f"unknown example database {spec!r}: use dir:PATH, a path, redis://HOST:PORT/DB, github:OWNER/REPO or none"
@@ -166,7 +167,8 @@ def _github(target: str, scope: str) -> Selection:
     # Local first: this run's failures are saved there (the artifact is read-only).
     database = Scoped(MultiplexedDatabase(DirectoryBasedExampleDatabase(LOCAL_DIRECTORY), shared), scope)
     return Selection(
-        database, f"github {owner}/{repo} artifact {artifact or ARTIFACT}, read-only, over {LOCAL_DIRECTORY} (scope {scope})"
+        database,
+        f"github {owner}/{repo} artifact {artifact or ARTIFACT}, read-only, over {LOCAL_DIRECTORY} (scope {scope})",
     )
 
 
@@ -174,12 +176,14 @@ def export(url: str, directory: str) -> int:
     """Copy every example of the Redis database at ``url`` into a directory database; return how many."""
     import redis
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT)
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT
+    )
     target = DirectoryBasedExampleDatabase(directory)
     count = 0
     for key in client.scan_iter(match=REDIS_KEY_PREFIX + b"*"):
         for value in client.smembers(key):
-            target.save(key[len(REDIS_KEY_PREFIX):], value)
+            target.save(key[len(REDIS_KEY_PREFIX) :], value)
             count += 1
     return count
 

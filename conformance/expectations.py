@@ -37,9 +37,10 @@ Semantics (applied by :mod:`conformance.outcomes`):
 """
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Optional
 
 from conformance import spec
 from conformance.spec.clause import CLAUSE_ID
@@ -125,31 +126,37 @@ def _parse_line(path: str, number: int, text: str) -> Entry:
     reason, _, url = rest.rpartition(_URL_SEPARATOR) if _URL_SEPARATOR in rest else (rest, "", "")
     reason, url = reason.strip(), url.strip() or None
     if not reason:
-        raise _problem(path, number, f"entry {key!r} gives no reason", "say after the colon why the failure is expected")
+        raise _problem(
+            path, number, f"entry {key!r} gives no reason", "say after the colon why the failure is expected"
+        )
     if url is not None and not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", url):
-        raise _problem(path, number, f"{url!r} after ' | ' is not a URL", "give the upstream issue's address, or drop ' | '")
+        raise _problem(
+            path, number, f"{url!r} after ' | ' is not a URL", "give the upstream issue's address, or drop ' | '"
+        )
     return Entry(key, reason, url, path, number)
 
 
-def parse(text: str, path: str) -> List[Entry]:
+def parse(text: str, path: str) -> list[Entry]:
     """The entries of one file's text; ``path`` only names it in errors and reasons."""
-    entries: List[Entry] = []
-    first: Dict[str, Entry] = {}
+    entries: list[Entry] = []
+    first: dict[str, Entry] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         entry = _parse_line(path, number, line)
         if entry.key in first:
-            raise _problem(path, number, f"{entry.key!r} is listed twice (first on line {first[entry.key].line})", "keep one entry")
+            raise _problem(
+                path, number, f"{entry.key!r} is listed twice (first on line {first[entry.key].line})", "keep one entry"
+            )
         first[entry.key] = entry
         entries.append(entry)
     return entries
 
 
-def load(paths: Sequence[str]) -> List[Entry]:
+def load(paths: Sequence[str]) -> list[Entry]:
     """The entries of every file, in order; an unreadable file is an :class:`ExpectationsError`."""
-    entries: List[Entry] = []
+    entries: list[Entry] = []
     for path in paths:
         try:
             text = Path(path).read_text(encoding="utf-8")

@@ -28,7 +28,8 @@ above; CI installs the newest release below the bound and runs those tests.
 
 import contextlib
 import random
-from typing import Any, Callable, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any, Callable, Optional
 
 from hypothesis import core, settings
 

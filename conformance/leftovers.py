@@ -29,7 +29,6 @@ the session that owns the process (not a pytest run inside it).
 
 import os
 import sys
-from typing import List
 
 import pytest
 
@@ -58,7 +57,7 @@ def _join_children(adapter) -> None:
             pass
 
 
-def reap(adapter, spare=()) -> List[str]:
+def reap(adapter, spare=()) -> list[str]:
     """End this process's descendants but ``spare`` (pids) and the services; what had to be ended, in words."""
     me = os.getpid()
     left = [p for p in proctree.descendants(me) if p.pid not in spare and not proctree.is_service(p)]
@@ -91,7 +90,7 @@ class Leftovers:
     def __init__(self, config):
         self.config = config
         #: What was reaped, as ``(process, description)`` ("controller", "gw0", or "pytest" without xdist).
-        self.reaped: List[tuple] = []
+        self.reaped: list[tuple] = []
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session):
@@ -126,11 +125,12 @@ class Leftovers:
         if not self.reaped:
             return
         terminalreporter.write_sep("=", "ipc-conformance: processes left running at the end of the run", yellow=True)
-        terminalreporter.write_line("Each would have kept the run from exiting (multiprocessing joins its children at exit); "
-                                    "they have been ended:")  # fmt: skip
+        terminalreporter.write_line(
+            "Each would have kept the run from exiting (multiprocessing joins its children at exit); "
+            "they have been ended:"
+        )
         for who, text in self.reaped:
             terminalreporter.write_line(f"[{who}] {text}")
-
 
 
 _owner = None

@@ -23,16 +23,23 @@ import html
 import json
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Optional
 
 #: Cell symbol and description per clause outcome, in the legend's order.
 SYMBOLS = {
     "passed": ("✅", "passed: checks of it ran and none failed"),
     "failed": ("❌", "failed"),
     "expected failure": ("⚠️", "expected failure (listed in the implementation's expectations file)"),
-    "inconclusive": ("❔", "inconclusive: no check of it ran, because its tests were stopped first (the note names what stopped them)"),
-    "skipped": ("⏭", "not applicable: a primitive, feature, worker mode, consistency level or Python version the clause needs"),
+    "inconclusive": (
+        "❔",
+        "inconclusive: no check of it ran, because its tests were stopped first (the note names what stopped them)",
+    ),
+    "skipped": (
+        "⏭",
+        "not applicable: a primitive, feature, worker mode, consistency level or Python version the clause needs",
+    ),
     "not run": ("·", "not run: no check of it ran"),
     "untestable": ("—", "not testable (the catalogue says why)"),
 }
@@ -49,7 +56,7 @@ class Run:
 
     label: str
     data: dict
-    clauses: Dict[str, dict]
+    clauses: dict[str, dict]
 
     @property
     def note(self) -> Optional[str]:
@@ -61,7 +68,7 @@ class Run:
         return "; ".join(problems) or None
 
 
-def load(paths: Sequence[str]) -> List[Run]:
+def load(paths: Sequence[str]) -> list[Run]:
     reports = []
     for path in paths:
         with open(path, encoding="utf-8") as handle:
@@ -79,8 +86,8 @@ def load(paths: Sequence[str]) -> List[Run]:
 
 def rows(runs: Sequence[Run]):
     """``(section title, [clause, ...])`` in the reports' order, union of their clauses."""
-    titles: Dict[str, str] = {}
-    by_section: Dict[str, Dict[str, dict]] = {}
+    titles: dict[str, str] = {}
+    by_section: dict[str, dict[str, dict]] = {}
     for run in runs:
         for section in run.data["sections"]:
             titles.setdefault(section["name"], section["title"])
@@ -116,7 +123,7 @@ def summary(run: Run) -> str:
     return text if share is None else f"{text} ({share:.0%} ❔)"
 
 
-def provenance(runs: Sequence[Run]) -> List[str]:
+def provenance(runs: Sequence[Run]) -> list[str]:
     """Where the runs came from: suite version and commit, catalogue digest, expectations digests."""
     lines = []
     for run in runs:
@@ -124,7 +131,8 @@ def provenance(runs: Sequence[Run]) -> List[str]:
         digests = run.data.get("expectations", {}).get("digests", {})
         files = ", ".join(f"{path.rsplit('/', 1)[-1]} {digest}" for path, digest in digests.items()) or "none"
         lines.append(
-            f"- {_md(run.label)}: ipc-conformance {suite.get('version', '?')} at commit {suite.get('commit') or 'unknown'}, "
+            f"- {_md(run.label)}: ipc-conformance {suite.get('version', '?')} "
+            f"at commit {suite.get('commit') or 'unknown'}, "
             f"catalogue {suite.get('catalogue', '?')}, expectations {files}, {run.data.get('mode', 'gate')} mode, "
             f"started {run.data.get('started', '?')}"
         )
@@ -156,7 +164,11 @@ def markdown(runs: Sequence[Run]) -> str:
         out.append(f"| **{_md(title)}** | |" + " |" * len(runs))
         for clause in clauses:
             cells = [SYMBOLS[cell(r, clause["id"])["status"]][0] for r in runs]
-            out.append(f"| {clause['id']} | {STRENGTH.get(clause['strength'], clause['strength'])} | " + " | ".join(cells) + " |")
+            out.append(
+                f"| {clause['id']} | {STRENGTH.get(clause['strength'], clause['strength'])} | "
+                + " | ".join(cells)
+                + " |"
+            )
     out += ["", "Legend: " + ", ".join(f"{symbol} {text}" for symbol, text in SYMBOLS.values()) + "."]
     notes = [f"- **{_md(r.label)}**: {r.note}" for r in runs if r.note]
     details = []
@@ -211,7 +223,7 @@ def _cell_html(run: Run, clause_id: str) -> str:
 def page(runs: Sequence[Run]) -> str:
     head = "".join(
         f'<th title="{html.escape(r.data["adapter"]["implementation"], quote=True)}">{html.escape(r.label)}'
-        + (f'<br><small>{html.escape(r.note)}</small>' if r.note else "")
+        + (f"<br><small>{html.escape(r.note)}</small>" if r.note else "")
         + "</th>"
         for r in runs
     )
@@ -227,10 +239,11 @@ def page(runs: Sequence[Run]) -> str:
                 + "</tr>"
             )
     legend = " ".join(
-        f'<span class="{s.replace(" ", "-")}">{symbol} {html.escape(text)}</span>;' for s, (symbol, text) in SYMBOLS.items()
+        f'<span class="{s.replace(" ", "-")}">{symbol} {html.escape(text)}</span>;'
+        for s, (symbol, text) in SYMBOLS.items()
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>ipc-conformance matrix</title><style>{STYLE}</style></head><body>\n"
         "<h1>ipc-conformance matrix</h1>\n"
         f"<p>{legend} Hover over a cell for its failure or skip reason; click ❌ or ⚠️ for the full text.</p>\n"

@@ -27,7 +27,8 @@ reports (``ipc_clauses``, ``ipc_evidence``, ``ipc_deviations``,
 
 import os
 import warnings
-from typing import Dict, List, Optional, Sequence, Set
+from collections.abc import Sequence
+from typing import Optional
 
 import pytest
 
@@ -67,7 +68,7 @@ def add_options(group) -> None:
     )
 
 
-def expectation_paths(config, adapter) -> List[str]:
+def expectation_paths(config, adapter) -> list[str]:
     """The expectations files in force: the option's, else the environment's, else the adapter's."""
     given = config.getoption("--ipc-expectations")
     if given:
@@ -79,7 +80,7 @@ def expectation_paths(config, adapter) -> List[str]:
     return [os.fspath(default)] if default else []
 
 
-def _leaves(error: BaseException) -> List[BaseException]:
+def _leaves(error: BaseException) -> list[BaseException]:
     """The exceptions inside (nested) exception groups, or the error itself."""
     inner = getattr(error, "exceptions", None)
     if isinstance(inner, (list, tuple)) and inner:
@@ -94,7 +95,7 @@ def _text(error: BaseException) -> str:
     return "\n".join([head, *notes]).rstrip()
 
 
-def failures_of(error: BaseException) -> List[dict]:
+def failures_of(error: BaseException) -> list[dict]:
     """``[{"clause": ID or None, "text": ...}]``, one per leaf; None for a failure naming no clause."""
     found = []
     for leaf in _leaves(error):
@@ -103,13 +104,18 @@ def failures_of(error: BaseException) -> List[dict]:
     return found
 
 
-def cited_clauses(item) -> List[str]:
+def cited_clauses(item) -> list[str]:
     """The clause IDs of every ``spec`` marker on the item, in order, once each."""
     return list(dict.fromkeys(str(arg) for mark in item.iter_markers("spec") for arg in mark.args))
 
 
 def deviation_record(deviation: evidence.Deviation) -> dict:
-    return {"clause": deviation.clause, "because": deviation.because, "tolerance": deviation.tolerance.value, "text": deviation.describe()}
+    return {
+        "clause": deviation.clause,
+        "because": deviation.because,
+        "tolerance": deviation.tolerance.value,
+        "text": deviation.describe(),
+    }
 
 
 class Outcomes:
@@ -125,19 +131,21 @@ class Outcomes:
         except expectations_file.ExpectationsError as exc:
             raise pytest.UsageError(f"ipc-conformance expectations: {exc}") from None
         #: Per entry: the selected tests it matches; entries some deselected test matches.
-        self.selected: Optional[Dict[str, Set[str]]] = None
-        self.partial: Set[str] = set()
+        self.selected: Optional[dict[str, set[str]]] = None
+        self.partial: set[str] = set()
         #: Per entry: the tests that reached their call phase, and those that failed as it expected.
-        self.ran: Dict[str, Set[str]] = {}
-        self.fulfilled: Dict[str, Set[str]] = {}
-        self.reported: Set[str] = set()
-        self.unexpected_passes: List[expectations_file.Entry] = []
-        self._deselected: List = []
+        self.ran: dict[str, set[str]] = {}
+        self.fulfilled: dict[str, set[str]] = {}
+        self.reported: set[str] = set()
+        self.unexpected_passes: list[expectations_file.Entry] = []
+        self._deselected: list = []
         self.expected_clauses = {e.key: e for e in self.entries if e.is_clause}
         path = config.getoption("--ipc-report") or os.environ.get(REPORT_ENV_VAR)
         self.report = None
         if path and not hasattr(config, "workerinput"):  # the xdist controller (or a plain run) writes it
-            self.report = RunReport(path.replace("{adapter}", adapter.name), adapter, profile, paths, self.entries, survey)
+            self.report = RunReport(
+                path.replace("{adapter}", adapter.name), adapter, profile, paths, self.entries, survey
+            )
 
     def tolerance(self, clause_id: str) -> Optional[evidence.Tolerance]:
         """How the run tolerates a failed check of ``clause_id``: listed as expected, surveyed, or not at all."""
@@ -231,11 +239,13 @@ class Outcomes:
         unjudged = [c for c in report.ipc_clauses if self.applies(c) is None and not ledger.checks.get(c)]
         if unjudged:
             report.outcome = "failed"
-            report.longrepr = (f"ipc-conformance: the test cites {', '.join(unjudged)} but ran no check of "
-                               f"{'it' if len(unjudged) == 1 else 'them'}: cite only what the test checks")
+            report.longrepr = (
+                f"ipc-conformance: the test cites {', '.join(unjudged)} but ran no check of "
+                f"{'it' if len(unjudged) == 1 else 'them'}: cite only what the test checks"
+            )
             report.ipc_failures = [{"clause": None, "text": report.longrepr}]
 
-    def _grade_deviations(self, report, deviations: List[evidence.Deviation]) -> None:
+    def _grade_deviations(self, report, deviations: list[evidence.Deviation]) -> None:
         """A test that ran to its end with tolerated deviations: expected if all are listed, else failed (survey)."""
         unexpected = [d for d in deviations if d.tolerance is not evidence.Tolerance.EXPECTED]
         if unexpected:
@@ -246,7 +256,12 @@ class Outcomes:
             )
             report.ipc_failures = [{"clause": d.clause, "text": d.describe()} for d in unexpected]
             return
-        self._mark_expected(report, list({self.expected_clauses[d.because].where: self.expected_clauses[d.because] for d in deviations}.values()))
+        self._mark_expected(
+            report,
+            list(
+                {self.expected_clauses[d.because].where: self.expected_clauses[d.because] for d in deviations}.values()
+            ),
+        )
 
     @staticmethod
     def _mark_expected(report, entries) -> None:
@@ -290,7 +305,7 @@ class Outcomes:
 
     # --- the end --------------------------------------------------------------------------
 
-    def _strict_violations(self, session) -> List[expectations_file.Entry]:
+    def _strict_violations(self, session) -> list[expectations_file.Entry]:
         """Entries whose tests all ran, checks of them ran, and none failed for it.
 
         A clause entry for a clause that does not hold for the running
@@ -321,7 +336,7 @@ class Outcomes:
         if self.report is not None:
             self.report.finish(int(session.exitstatus), self._entry_status())
 
-    def _entry_status(self) -> Dict[str, str]:
+    def _entry_status(self) -> dict[str, str]:
         unexpected = {entry.where for entry in self.unexpected_passes}
         status = {}
         for entry in self.entries:

@@ -49,7 +49,6 @@ Markers:
 """
 
 import os
-from typing import Optional
 
 import pytest
 
@@ -124,14 +123,18 @@ def _check_report_path(config) -> None:
         return
     source = "--ipc-report" if config.getoption("--ipc-report") else outcomes.REPORT_ENV_VAR
     if os.path.isdir(path):
-        raise pytest.UsageError(f"ipc-conformance: {source} {path!r} is a directory; give a file path such as "
-                                f"{os.path.join(path, '{adapter}.json')!r}")
+        raise pytest.UsageError(
+            f"ipc-conformance: {source} {path!r} is a directory; give a file path such as "
+            f"{os.path.join(path, '{adapter}.json')!r}"
+        )
     parent = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(parent):
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-        raise pytest.UsageError(f"ipc-conformance: {source} {path!r} cannot be written ({parent} is not a writable "
-                                "directory); give a path in a writable directory")
+        raise pytest.UsageError(
+            f"ipc-conformance: {source} {path!r} cannot be written ({parent} is not a writable "
+            "directory); give a path in a writable directory"
+        )
 
 
 def suite(config) -> Suite:
@@ -159,12 +162,24 @@ def suite(config) -> Suite:
     try:
         adapter = registry.activate(registry.load(name, base=str(config.invocation_params.dir)))
     except AdapterError as exc:
-        source = "--ipc-adapter" if config.getoption("--ipc-adapter") else registry.ENV_VAR if os.environ.get(registry.ENV_VAR) else ""
+        source = (
+            "--ipc-adapter"
+            if config.getoption("--ipc-adapter")
+            else registry.ENV_VAR
+            if os.environ.get(registry.ENV_VAR)
+            else ""
+        )
         raise pytest.UsageError(f"ipc-conformance: {exc}" + (f" (from {source})" if source else "")) from None
     changes, example_db, seed = replay.configure(config, adapter, profile)
     name = f"{profile}+replay" if changes else profile
-    chosen = Suite(adapter=adapter, profile=name, settings=profiles.build(profile, **changes), survey=survey,
-                   example_db=example_db, seed=seed)  # fmt: skip
+    chosen = Suite(
+        adapter=adapter,
+        profile=name,
+        settings=profiles.build(profile, **changes),
+        survey=survey,
+        example_db=example_db,
+        seed=seed,
+    )
     profiles.activate(chosen.profile, chosen.settings)
     config.stash[scope.SUITE] = chosen
     # Expected failures, evidence and the JSON report (see conformance.outcomes).
@@ -211,8 +226,11 @@ def pytest_report_header(config):
     from conformance import replay
 
     mode = "survey (every clause graded; no deviation stops a test)" if found.survey else "gate"
-    return [registry.describe(found.adapter), f"ipc-conformance profile: {found.profile}, mode: {mode}",
-            *replay.header(found)]  # fmt: skip
+    return [
+        registry.describe(found.adapter),
+        f"ipc-conformance profile: {found.profile}, mode: {mode}",
+        *replay.header(found),
+    ]
 
 
 def cited(item):
@@ -230,7 +248,9 @@ def cited(item):
 
 def used(item):
     """The primitives and features an item's ``uses`` markers name."""
-    found = sorted((arg for mark in item.iter_markers("uses") for arg in mark.args), key=lambda arg: not isinstance(arg, Primitive))
+    found = sorted(
+        (arg for mark in item.iter_markers("uses") for arg in mark.args), key=lambda arg: not isinstance(arg, Primitive)
+    )
     wrong = [arg for arg in found if not isinstance(arg, (Primitive, Feature))]
     if wrong:
         raise pytest.UsageError(f"{item.nodeid}: uses() takes Primitive and Feature members, got {wrong!r}")
@@ -305,4 +325,8 @@ def _ipc_no_leaked_children(request):
     leaked = [p for p in launcher.children() if p not in before]
     for process in leaked:
         reap(process)
-    expect("CONC-HYGIENE-1", not leaked, f"the test left {len(leaked)} child process(es) running: {leaked}; they have been reaped")
+    expect(
+        "CONC-HYGIENE-1",
+        not leaked,
+        f"the test left {len(leaked)} child process(es) running: {leaked}; they have been reaped",
+    )

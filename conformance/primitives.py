@@ -14,7 +14,7 @@ the harness and the report take it from this descriptor.
 """
 
 import enum
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Optional
 
 
 class Feature(enum.Enum):
@@ -40,7 +40,7 @@ class Feature(enum.Enum):
     PIPE_POLL = ("poll()", ("poll",), False)
     PIPE_SIMPLEX = ("Pipe(duplex=False)", (), False)
 
-    def __init__(self, label: str, methods: Tuple[str, ...], optional: bool):
+    def __init__(self, label: str, methods: tuple[str, ...], optional: bool):
         self.label = label
         self.methods = methods
         self.optional = optional
@@ -84,7 +84,9 @@ class Primitive(enum.Enum):
         True,
     )
 
-    def __init__(self, attribute: str, title: str, basic: Tuple[str, ...], features: Tuple[Feature, ...], synchronous: bool):
+    def __init__(
+        self, attribute: str, title: str, basic: tuple[str, ...], features: tuple[Feature, ...], synchronous: bool
+    ):
         self.attribute = attribute
         self.title = title
         self.basic = basic
@@ -106,7 +108,8 @@ class Primitive(enum.Enum):
         return getattr(adapter, self.attribute)
 
     def make(self, adapter, *args: Any) -> Any:
-        """A new instance from ``adapter``: ``queue(maxsize)``, ``simple_queue()``, ``pipe(duplex)``; no argument, the default."""
+        """A new instance from ``adapter``: ``queue(maxsize)``, ``simple_queue()``, ``pipe(duplex)``; no argument,
+        the default."""
         return self.factory(adapter)(*args)
 
     def inspected(self, made: Any) -> Any:
@@ -114,7 +117,7 @@ class Primitive(enum.Enum):
         return made[0] if self is Primitive.PIPE else made
 
 
-def primitive_of(feature: Feature) -> Tuple[Primitive, ...]:
+def primitive_of(feature: Feature) -> tuple[Primitive, ...]:
     """The primitives whose API documents ``feature``."""
     return tuple(p for p in Primitive if feature in p.features)
 
@@ -154,22 +157,118 @@ class QueueCall(enum.Enum):
     """
 
     PUT = ("put", "put({item})", None, None, Wait.FOREVER, TimeoutArgument.NONE, None)
-    PUT_NOWAIT = ("put_nowait", "put_nowait({item})", None, Feature.QUEUE_NOWAIT, Wait.NEVER, TimeoutArgument.NONE, "QUEUE-MAXSIZE-1")
-    PUT_NOBLOCK = ("put", "put({item}, False)", False, Feature.QUEUE_BLOCK, Wait.NEVER, TimeoutArgument.NONE, "QUEUE-MAXSIZE-1")
-    PUT_NOBLOCK_TIMEOUT = ("put", "put({item}, False, {timeout})", False, Feature.QUEUE_BLOCK, Wait.NEVER, TimeoutArgument.IGNORED, "QUEUE-PUT-3")
+    PUT_NOWAIT = (
+        "put_nowait",
+        "put_nowait({item})",
+        None,
+        Feature.QUEUE_NOWAIT,
+        Wait.NEVER,
+        TimeoutArgument.NONE,
+        "QUEUE-MAXSIZE-1",
+    )
+    PUT_NOBLOCK = (
+        "put",
+        "put({item}, False)",
+        False,
+        Feature.QUEUE_BLOCK,
+        Wait.NEVER,
+        TimeoutArgument.NONE,
+        "QUEUE-MAXSIZE-1",
+    )
+    PUT_NOBLOCK_TIMEOUT = (
+        "put",
+        "put({item}, False, {timeout})",
+        False,
+        Feature.QUEUE_BLOCK,
+        Wait.NEVER,
+        TimeoutArgument.IGNORED,
+        "QUEUE-PUT-3",
+    )
     PUT_BLOCK = ("put", "put({item}, True)", True, Feature.QUEUE_BLOCK, Wait.FOREVER, TimeoutArgument.NONE, None)
-    PUT_BLOCK_TIMEOUT = ("put", "put({item}, True, {timeout})", True, Feature.QUEUE_BLOCK, Wait.TIMEOUT, TimeoutArgument.SHORT, "QUEUE-PUT-2")
-    PUT_TIMEOUT = ("put", "put({item}, timeout={timeout})", None, Feature.QUEUE_TIMEOUT, Wait.TIMEOUT, TimeoutArgument.SHORT, "QUEUE-PUT-2")
-    PUT_ZERO = ("put", "put({item}, True, 0)", True, Feature.QUEUE_BLOCK, Wait.NEVER, TimeoutArgument.ZERO, "QUEUE-TIMEOUT-1")
-    PUT_NEGATIVE = ("put", "put({item}, True, -1)", True, Feature.QUEUE_BLOCK, Wait.NEVER, TimeoutArgument.NEGATIVE, "QUEUE-TIMEOUT-1")
+    PUT_BLOCK_TIMEOUT = (
+        "put",
+        "put({item}, True, {timeout})",
+        True,
+        Feature.QUEUE_BLOCK,
+        Wait.TIMEOUT,
+        TimeoutArgument.SHORT,
+        "QUEUE-PUT-2",
+    )
+    PUT_TIMEOUT = (
+        "put",
+        "put({item}, timeout={timeout})",
+        None,
+        Feature.QUEUE_TIMEOUT,
+        Wait.TIMEOUT,
+        TimeoutArgument.SHORT,
+        "QUEUE-PUT-2",
+    )
+    PUT_ZERO = (
+        "put",
+        "put({item}, True, 0)",
+        True,
+        Feature.QUEUE_BLOCK,
+        Wait.NEVER,
+        TimeoutArgument.ZERO,
+        "QUEUE-TIMEOUT-1",
+    )
+    PUT_NEGATIVE = (
+        "put",
+        "put({item}, True, -1)",
+        True,
+        Feature.QUEUE_BLOCK,
+        Wait.NEVER,
+        TimeoutArgument.NEGATIVE,
+        "QUEUE-TIMEOUT-1",
+    )
     GET = ("get", "get()", None, None, Wait.FOREVER, TimeoutArgument.NONE, None)
-    GET_NOWAIT = ("get_nowait", "get_nowait()", None, Feature.QUEUE_NOWAIT, Wait.NEVER, TimeoutArgument.NONE, "QUEUE-GET-3")
+    GET_NOWAIT = (
+        "get_nowait",
+        "get_nowait()",
+        None,
+        Feature.QUEUE_NOWAIT,
+        Wait.NEVER,
+        TimeoutArgument.NONE,
+        "QUEUE-GET-3",
+    )
     GET_NOBLOCK = ("get", "get(False)", False, Feature.QUEUE_BLOCK, Wait.NEVER, TimeoutArgument.NONE, "QUEUE-GET-3")
-    GET_NOBLOCK_TIMEOUT = ("get", "get(False, {timeout})", False, Feature.QUEUE_BLOCK, Wait.NEVER, TimeoutArgument.IGNORED, "QUEUE-GET-3")
-    GET_BLOCK_TIMEOUT = ("get", "get(True, {timeout})", True, Feature.QUEUE_BLOCK, Wait.TIMEOUT, TimeoutArgument.SHORT, "QUEUE-GET-2")
-    GET_TIMEOUT = ("get", "get(timeout={timeout})", None, Feature.QUEUE_TIMEOUT, Wait.TIMEOUT, TimeoutArgument.SHORT, "QUEUE-GET-2")
+    GET_NOBLOCK_TIMEOUT = (
+        "get",
+        "get(False, {timeout})",
+        False,
+        Feature.QUEUE_BLOCK,
+        Wait.NEVER,
+        TimeoutArgument.IGNORED,
+        "QUEUE-GET-3",
+    )
+    GET_BLOCK_TIMEOUT = (
+        "get",
+        "get(True, {timeout})",
+        True,
+        Feature.QUEUE_BLOCK,
+        Wait.TIMEOUT,
+        TimeoutArgument.SHORT,
+        "QUEUE-GET-2",
+    )
+    GET_TIMEOUT = (
+        "get",
+        "get(timeout={timeout})",
+        None,
+        Feature.QUEUE_TIMEOUT,
+        Wait.TIMEOUT,
+        TimeoutArgument.SHORT,
+        "QUEUE-GET-2",
+    )
     GET_ZERO = ("get", "get(True, 0)", True, Feature.QUEUE_BLOCK, Wait.NEVER, TimeoutArgument.ZERO, "QUEUE-TIMEOUT-1")
-    GET_NEGATIVE = ("get", "get(True, -1)", True, Feature.QUEUE_BLOCK, Wait.NEVER, TimeoutArgument.NEGATIVE, "QUEUE-TIMEOUT-1")
+    GET_NEGATIVE = (
+        "get",
+        "get(True, -1)",
+        True,
+        Feature.QUEUE_BLOCK,
+        Wait.NEVER,
+        TimeoutArgument.NEGATIVE,
+        "QUEUE-TIMEOUT-1",
+    )
 
     def __init__(self, method, shape, block, feature, wait, timeout, refusal):
         self.method = method
@@ -197,9 +296,9 @@ class QueueCall(enum.Enum):
             TimeoutArgument.NEGATIVE: -1,
         }[self.timeout]
 
-    def arguments(self, item: Any = None, timeout: Optional[float] = None) -> Tuple[Tuple[Any, ...], Dict[str, Any]]:
+    def arguments(self, item: Any = None, timeout: Optional[float] = None) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """``(args, kwargs)`` of this form for ``item`` (puts) and the drawn ``timeout``."""
-        args: Tuple[Any, ...] = (item,) if self.puts else ()
+        args: tuple[Any, ...] = (item,) if self.puts else ()
         value = self.value_of_timeout(timeout)
         if self.block is not None:
             args += (self.block,) if value is None else (self.block, value)
@@ -217,7 +316,7 @@ class QueueCall(enum.Enum):
         return self.feature is None or adapter.has(self.feature)
 
 
-def calls(adapter, *forms: QueueCall) -> Tuple[QueueCall, ...]:
+def calls(adapter, *forms: QueueCall) -> tuple[QueueCall, ...]:
     """The forms among ``forms`` the adapter's queues offer, in order (never empty: the caller lists a basic one)."""
     return tuple(form for form in forms if form.available_to(adapter))
 

@@ -15,7 +15,7 @@ asks :func:`current` and :func:`current_name`.
 """
 
 import os
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Optional
 
 from hypothesis import HealthCheck, Phase, settings
 
@@ -36,7 +36,7 @@ _COMMON = dict(
 )
 
 #: What each profile sets; everything else (verbosity, say) comes from the run's own Hypothesis default.
-FIELDS: Dict[str, Dict[str, Any]] = {
+FIELDS: dict[str, dict[str, Any]] = {
     "dev": dict(max_examples=25, stateful_step_count=25, derandomize=False, **_COMMON),
     "ci": dict(max_examples=40, stateful_step_count=30, derandomize=True, database=None, print_blob=True, **_COMMON),
     "thorough": dict(max_examples=400, stateful_step_count=60, derandomize=False, **_COMMON),
@@ -53,8 +53,16 @@ BACKSTOP = {"thorough": 3600}
 
 #: Settings fields a test's own ``@settings`` may choose for itself; the run decides the rest (its
 #: database and seed, in particular: see :mod:`conformance.replay`).
-TEST_FIELDS = ("max_examples", "stateful_step_count", "suppress_health_check", "deadline", "phases",
-               "report_multiple_bugs", "verbosity", "print_blob")  # fmt: skip
+TEST_FIELDS = (
+    "max_examples",
+    "stateful_step_count",
+    "suppress_health_check",
+    "deadline",
+    "phases",
+    "report_multiple_bugs",
+    "verbosity",
+    "print_blob",
+)
 
 _current: Optional[settings] = None
 _current_name: Optional[str] = None
@@ -97,7 +105,7 @@ def current_name() -> str:
     return _current_name if _current_name is not None else default_name()
 
 
-def scaled(adjust: Callable[[settings, Any], Dict[str, Any]]):
+def scaled(adjust: Callable[[settings, Any], dict[str, Any]]):
     """Decorate a suite ``@given`` test with settings computed from the run's: ``adjust(run_settings, adapter)``
     returns the fields to change (applied by the plugin when the test is collected, see :func:`for_test`)."""
 

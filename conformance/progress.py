@@ -5,7 +5,8 @@ nothing until the test ends.  While a suite test runs, a status line is
 printed every ``--ipc-progress SECONDS`` (``IPC_CONFORMANCE_PROGRESS``;
 default :data:`DEFAULT_INTERVAL`, ``0`` for none), under ``-q`` too::
 
-    ipc-conformance progress: 2m30s elapsed, 31 tests done, 0 failed; conformance/suite/test_concurrency.py::test_queue_scenarios running for 1m05s: 812 executions (12.5/s), 6301 checks
+    ipc-conformance progress: 2m30s elapsed, 31 tests done, 0 failed; test_concurrency.py::test_queue_scenarios
+    running for 1m05s: 812 executions (12.5/s), 6301 checks
 
 *Executions* are what a test repeats: the executions of a concurrency
 scenario (:mod:`conformance.scenarios.runner`) and the steps of a state
@@ -30,7 +31,7 @@ import shutil
 import tempfile
 import threading
 import time
-from typing import Dict, Optional
+from typing import Optional
 
 import pytest
 
@@ -67,8 +68,10 @@ def interval(config) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value < float("inf"):
-        raise pytest.UsageError(f"ipc-conformance: {source}{raw!r} is not a number of seconds; give for example 30, "
-                                "or 0 for no progress lines")  # fmt: skip
+        raise pytest.UsageError(
+            f"ipc-conformance: {source}{raw!r} is not a number of seconds; give for example 30, "
+            "or 0 for no progress lines"
+        )
     return value
 
 
@@ -93,8 +96,10 @@ def status_line(elapsed: float, done: int, failed: int, running: Optional[dict],
     if running:
         took = max(now - running["started"], 1e-9)
         executions = running["executions"]
-        line += (f"; {running['test']} running for {_duration(took)}: {executions} executions "
-                 f"({executions / took:.1f}/s), {running['checks']} checks")  # fmt: skip
+        line += (
+            f"; {running['test']} running for {_duration(took)}: {executions} executions "
+            f"({executions / took:.1f}/s), {running['checks']} checks"
+        )
     return line
 
 
@@ -110,7 +115,7 @@ class Progress:
         self.done = 0
         self.failed = 0
         #: Per suite test reported: (executions, checks, seconds).
-        self.executions: Dict[str, tuple] = {}
+        self.executions: dict[str, tuple] = {}
         #: The running test in this process: its node id, start and ledger.
         self.running: Optional[tuple] = None
         self._directory: Optional[str] = getattr(config, "workerinput", {}).get(WORKER_KEY)
@@ -281,8 +286,9 @@ class Progress:
         terminalreporter.write_sep("-", "ipc-conformance: executions per test")
         for executions, checks, seconds, nodeid in sorted(busy, key=lambda figures: -figures[0]):
             rate = executions / seconds if seconds else 0.0
-            terminalreporter.write_line(f"{executions:>7} executions ({rate:.1f}/s), {checks:>8} checks, "
-                                        f"{seconds:6.1f}s  {nodeid}")  # fmt: skip
+            terminalreporter.write_line(
+                f"{executions:>7} executions ({rate:.1f}/s), {checks:>8} checks, {seconds:6.1f}s  {nodeid}"
+            )
 
 
 def start(config) -> None:

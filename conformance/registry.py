@@ -12,7 +12,7 @@ zero-argument callable returning one.  Every failure is an
 import importlib
 import os
 import sys
-from typing import Dict, List, Optional
+from typing import Optional
 
 from conformance.adapter import Adapter, AdapterError, Mode
 from conformance.harness.cleanup import dispose
@@ -24,7 +24,7 @@ ENV_VAR = "IPC_CONFORMANCE_ADAPTER"
 DEFAULT = "stdlib"
 
 
-def _entry_points() -> Dict[str, object]:
+def _entry_points() -> dict[str, object]:
     from importlib import metadata
 
     eps = metadata.entry_points()
@@ -35,7 +35,7 @@ def _entry_points() -> Dict[str, object]:
     return {ep.name: ep for ep in found}
 
 
-def known_names() -> List[str]:
+def known_names() -> list[str]:
     return sorted(_entry_points())
 
 
@@ -57,13 +57,17 @@ def _import_object(spec: str, base: Optional[str] = None):
         # processes (spawn, forkserver) import the same module.
         path = os.path.abspath(os.path.join(base or os.getcwd(), module_name))
         if not os.path.isfile(path) or not path.endswith(".py"):
-            raise AdapterError(f"adapter file {module_name!r} ({path}) is not a Python file; give path/to/file.py:object")
+            raise AdapterError(
+                f"adapter file {module_name!r} ({path}) is not a Python file; give path/to/file.py:object"
+            )
         _importable(os.path.dirname(path))
         module_name = os.path.splitext(os.path.basename(path))[0]
         loaded = sys.modules.get(module_name)
         if loaded is not None and os.path.abspath(getattr(loaded, "__file__", "") or "") != path:
-            raise AdapterError(f"adapter file {path}: a module named {module_name!r} is imported already from "
-                               f"{loaded.__file__}; rename the file")  # fmt: skip
+            raise AdapterError(
+                f"adapter file {path}: a module named {module_name!r} is imported already from "
+                f"{loaded.__file__}; rename the file"
+            )
     elif base is not None:
         # The invocation directory, as `python -m pytest` has it and bare `pytest` does not: an adapter module
         # of the current directory imports either way (after the installed packages, which it cannot shadow).
@@ -80,7 +84,9 @@ def _import_object(spec: str, base: Optional[str] = None):
     try:
         return getattr(module, attribute)
     except AttributeError:
-        raise AdapterError(f"module {module_name!r} has no attribute {attribute!r} (from adapter path {spec!r})") from None
+        raise AdapterError(
+            f"module {module_name!r} has no attribute {attribute!r} (from adapter path {spec!r})"
+        ) from None
 
 
 def load(spec: str, base: Optional[str] = None) -> Adapter:
@@ -191,7 +197,7 @@ def _check_methods(adapter: Adapter, primitive: Primitive, instance) -> None:
 
 def describe(adapter: Adapter) -> str:
     """The one-line description for the pytest header."""
-    python = "%d.%d.%d" % sys.version_info[:3]
+    python = "{}.{}.{}".format(*sys.version_info[:3])
     lacks = ", ".join(f.name for f in adapter.lacks) or "nothing"
     traits = "".join(f", {t} queues" for t in sorted(adapter.traits, key=str))
     return (

@@ -1,6 +1,7 @@
 """Where a run's examples come from: its seed and its example database (a pytest plugin).
 
-Loaded by :mod:`conformance.plugin`, and acts on the suite's tests only (:mod:`conformance.scope`).  Options (each with an environment variable):
+Loaded by :mod:`conformance.plugin`, and acts on the suite's tests only (:mod:`conformance.scope`).
+Options (each with an environment variable):
 
 ``--ipc-example-db SPEC`` (``IPC_CONFORMANCE_EXAMPLE_DB``)
     the Hypothesis example database (:mod:`conformance.example_db`):
@@ -30,7 +31,7 @@ the database had nothing to replay for the test (or with ``none``).
 
 import os
 import random
-from typing import Optional, Tuple
+from typing import Optional
 
 import pytest
 
@@ -54,7 +55,7 @@ def pytest_addoption(parser):
     )
 
 
-def configure(config, adapter, profile: str) -> Tuple[dict, str, Optional[int]]:
+def configure(config, adapter, profile: str) -> tuple[dict, str, Optional[int]]:
     """The run's database and seed: the changes to the profile's settings, the database's description, the seed.
 
     Called by :func:`conformance.plugin.suite` when the run asks for the suite; every value is validated.
@@ -79,14 +80,18 @@ def configure(config, adapter, profile: str) -> Tuple[dict, str, Optional[int]]:
         changes.update(database=selection.database, derandomize=False)
         description = selection.description
     else:
-        description = "none (the profile keeps none)" if derandomized else "Hypothesis default (local .hypothesis/examples)"
+        description = (
+            "none (the profile keeps none)" if derandomized else "Hypothesis default (local .hypothesis/examples)"
+        )
     if seed is not None and seed != "":
         try:
             seed = int(seed)
         except ValueError:
             shown = f"{source} {seed!r}" if source.startswith("--") else f"{source}={seed!r}"
-            raise pytest.UsageError(f"ipc-conformance: {shown} is not an integer; give an integer seed such as 1234, "
-                                    "as printed in a run's header") from None
+            raise pytest.UsageError(
+                f"ipc-conformance: {shown} is not an integer; give an integer seed such as 1234, "
+                "as printed in a run's header"
+            ) from None
         changes["derandomize"] = False
     elif not derandomized or changes:
         seed = random.SystemRandom().randrange(2**32)

@@ -45,7 +45,7 @@ import re
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Optional
 
 import hypothesis
 
@@ -67,7 +67,7 @@ def _skip_reason(report) -> str:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         reason = str(longrepr[2])
-        return reason[len("Skipped: "):] if reason.startswith("Skipped: ") else reason
+        return reason[len("Skipped: ") :] if reason.startswith("Skipped: ") else reason
     return str(getattr(report, "wasxfail", "") or longrepr or "")
 
 
@@ -93,8 +93,15 @@ def suite_commit() -> Optional[str]:
     """The git commit of the suite's source, when it runs from a clone (None for an installed copy)."""
     here = os.path.dirname(os.path.abspath(conformance.__file__))
     try:
-        found = subprocess.run(["git", "-C", here, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10)
+        found = subprocess.run(
+            ["git", "-C", here, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "-C", here, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if found.returncode != 0:
@@ -114,14 +121,14 @@ def _running(test: dict) -> bool:
 class RunReport:
     """Collects one session's test reports and writes the JSON file."""
 
-    def __init__(self, path: str, adapter, profile: str, expectation_paths: List[str], entries, survey: bool = False):
+    def __init__(self, path: str, adapter, profile: str, expectation_paths: list[str], entries, survey: bool = False):
         self.path = path
         self.adapter = adapter
         self.written = False
         self.entries = entries
         self.started_at = time.time()
-        self.cited: Dict[str, List[str]] = {}
-        self.tests: Dict[str, dict] = {}
+        self.cited: dict[str, list[str]] = {}
+        self.tests: dict[str, dict] = {}
         self.header = {
             "format": FORMAT,
             "adapter": {
@@ -143,27 +150,37 @@ class RunReport:
             "hypothesis": {"profile": profile, "version": hypothesis.__version__},
             "command": sys.argv,
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_at)),
-            "expectations": {"files": expectation_paths, "digests": {path: file_digest(path) for path in expectation_paths}},
+            "expectations": {
+                "files": expectation_paths,
+                "digests": {path: file_digest(path) for path in expectation_paths},
+            },
         }
-        self.entry_status: Dict[str, str] = {}
+        self.entry_status: dict[str, str] = {}
         self.exit_status: Optional[int] = None
         #: Processes the run left running, reaped at its end (conformance.leftovers).
-        self.leftovers: List[str] = []
+        self.leftovers: list[str] = []
 
-    def collected(self, cited: Dict[str, List[str]]) -> None:
+    def collected(self, cited: dict[str, list[str]]) -> None:
         """The selected tests and the clauses each cites."""
         self.cited.update(cited)
 
     def started(self, nodeid: str) -> None:
         self.tests[nodeid] = self._test(nodeid)
-        self.tests[nodeid].update(outcome="failed", failures=[{"when": "running", "expected": False, "clause": None, "text": DIED}])
+        self.tests[nodeid].update(
+            outcome="failed", failures=[{"when": "running", "expected": False, "clause": None, "text": DIED}]
+        )
         self.write()
 
     def _test(self, nodeid: str) -> dict:
         return {
-            "nodeid": nodeid, "clauses": self.cited.get(nodeid, []), "outcome": "passed", "reason": None,
-            "failures": [], "evidence": {}, "deviations": [],
-        }  # fmt: skip
+            "nodeid": nodeid,
+            "clauses": self.cited.get(nodeid, []),
+            "outcome": "passed",
+            "reason": None,
+            "failures": [],
+            "evidence": {},
+            "deviations": [],
+        }
 
     def record(self, report) -> None:
         """Fold one phase's report (setup, call, teardown, or an xdist crash) into its test."""
@@ -193,30 +210,41 @@ class RunReport:
             self.write()
 
     @staticmethod
-    def _failures(report, expected: bool) -> List[dict]:
+    def _failures(report, expected: bool) -> list[dict]:
         """The failure leaves the plugin attached, or the whole text for reports it never saw (crashes)."""
-        leaves = getattr(report, "ipc_failures", None) or [{"clause": None, "text": _WORKER_BANNER.sub("", report.longreprtext).strip()}]
+        leaves = getattr(report, "ipc_failures", None) or [
+            {"clause": None, "text": _WORKER_BANNER.sub("", report.longreprtext).strip()}
+        ]
         return [
-            {"when": report.when, "expected": expected, "clause": leaf["clause"], "text": leaf["text"], "longrepr": report.longreprtext}
+            {
+                "when": report.when,
+                "expected": expected,
+                "clause": leaf["clause"],
+                "text": leaf["text"],
+                "longrepr": report.longreprtext,
+            }
             for leaf in leaves
         ]
 
-    def finish(self, exit_status: int, entry_status: Dict[str, str]) -> None:
+    def finish(self, exit_status: int, entry_status: dict[str, str]) -> None:
         self.exit_status = exit_status
         self.entry_status = entry_status
         self.write(complete=True)
 
     # --- aggregation ----------------------------------------------------------------------
 
-    def clauses(self) -> List[dict]:
+    def clauses(self) -> list[dict]:
         """Every clause of the catalogue with its status, checks, the reasons for it and the failures behind it."""
         return [self._clause(clause) for clause in spec.CATALOGUE.values()]
 
     def _clause(self, clause) -> dict:
         entry = {
-            "id": clause.id, "section": clause.section, "strength": clause.strength.value,
-            "versions": clause.versions, "statement": clause.statement,
-        }  # fmt: skip
+            "id": clause.id,
+            "section": clause.section,
+            "strength": clause.strength.value,
+            "versions": clause.versions,
+            "statement": clause.statement,
+        }
         passed = failed = 0
         tests, failures, expected, blockers, skips = set(), {}, [], [], []
         for test in self.tests.values():
@@ -266,7 +294,13 @@ class RunReport:
         else:
             status = NOT_RUN
             reasons = [f"cited by {len(tests)} test(s) that ran without a check of it"] if tests else []
-        shown = failures if status == FAILED else {text: test["nodeid"] for test, text in expected} if status == EXPECTED else {}
+        shown = (
+            failures
+            if status == FAILED
+            else {text: test["nodeid"] for test, text in expected}
+            if status == EXPECTED
+            else {}
+        )
         entry.update(
             status=status,
             checks=[passed, failed],
@@ -277,7 +311,7 @@ class RunReport:
         return entry
 
     @staticmethod
-    def _blockers(test: dict, clause_id: str) -> List[str]:
+    def _blockers(test: dict, clause_id: str) -> list[str]:
         """What stopped ``test`` before it checked ``clause_id``: its failures, else its deviations."""
         name = test["nodeid"].split("::")[-1]
         found = []
@@ -286,18 +320,27 @@ class RunReport:
                 what = failure["clause"] or "a failure naming no clause"
                 found.append(f"blocked in {name} by {what}: {_first_line(failure['text'])}")
         if not found:
-            found = [f"blocked in {name} by the deviation of {d['clause']}: {_first_line(d['text'])}"
-                     for d in test["deviations"] if d["clause"] != clause_id]  # fmt: skip
+            found = [
+                f"blocked in {name} by the deviation of {d['clause']}: {_first_line(d['text'])}"
+                for d in test["deviations"]
+                if d["clause"] != clause_id
+            ]
         return found[:3]
 
     def as_json(self, complete: bool) -> dict:
         clauses = self.clauses()
-        summary: Dict[str, int] = {}
+        summary: dict[str, int] = {}
         for clause in clauses:
             summary[clause["status"]] = summary.get(clause["status"], 0) + 1
         expectations = dict(self.header["expectations"])
         expectations["entries"] = [
-            {"key": e.key, "reason": e.reason, "url": e.url, "where": e.where, "status": self.entry_status.get(e.where, "not run")}
+            {
+                "key": e.key,
+                "reason": e.reason,
+                "url": e.url,
+                "where": e.where,
+                "status": self.entry_status.get(e.where, "not run"),
+            }
             for e in self.entries
         ]
         return {

@@ -26,7 +26,7 @@ collected.  Environment variables alone never ask for the suite: a bad
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -35,9 +35,16 @@ SUITE_PACKAGE = "conformance.suite"
 OWN_TESTS_INI = "ipc_own_tests"
 #: The options of the plugin whose value, when given, asks for the suite (their defaults are None or False).
 OPTIONS = (
-    "--ipc-adapter", "--ipc-profile", "--ipc-survey", "--ipc-expectations", "--ipc-report",
-    "--ipc-require-evidence", "--ipc-example-db", "--ipc-seed", "--ipc-watchdog",
-)  # fmt: skip
+    "--ipc-adapter",
+    "--ipc-profile",
+    "--ipc-survey",
+    "--ipc-expectations",
+    "--ipc-report",
+    "--ipc-require-evidence",
+    "--ipc-example-db",
+    "--ipc-seed",
+    "--ipc-watchdog",
+)
 
 _SUITE_ITEM = pytest.StashKey[bool]()
 
@@ -70,7 +77,9 @@ def names_suite(config) -> bool:
     suite = suite_directory()
     for arg in args:
         target = str(arg).split("::")[0]
-        if getattr(config.option, "pyargs", False) and (target == SUITE_PACKAGE or target.startswith(SUITE_PACKAGE + ".")):
+        if getattr(config.option, "pyargs", False) and (
+            target == SUITE_PACKAGE or target.startswith(SUITE_PACKAGE + ".")
+        ):
             return True
         try:
             path = Path(config.invocation_params.dir, target).resolve()
@@ -113,7 +122,8 @@ def is_suite_item(item) -> bool:
 
 @dataclass
 class Suite:
-    """What a run that asks for the suite chose (kept in ``config.stash[SUITE]``; see :func:`conformance.plugin.suite`)."""
+    """What a run that asks for the suite chose (kept in ``config.stash[SUITE]``; see
+    :func:`conformance.plugin.suite`)."""
 
     adapter: Any
     #: The profile's name (``dev``, ``ci+replay``, ...) and the Hypothesis settings of the suite's tests.
@@ -125,7 +135,7 @@ class Suite:
     seed: Optional[int]
     shut_down: bool = False
     #: The settings each suite test function ran under before the plugin set them (see conformance.plugin).
-    own_settings: Dict[int, Any] = field(default_factory=dict)
+    own_settings: dict[int, Any] = field(default_factory=dict)
 
 
 SUITE = pytest.StashKey[Suite]()

@@ -13,12 +13,12 @@ A failure of a clause the run tolerates (a known deviation, or any in
 survey mode) raises :class:`~conformance.evidence.Deviated` instead.
 """
 
-from typing import Dict, Optional, Tuple, Type, Union
+from typing import Optional, Union
 
 from conformance import evidence, spec
 from conformance.harness.deadline import Outcome, qualified_name
 
-ExceptionTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
+ExceptionTypes = Union[type[BaseException], tuple[type[BaseException], ...]]
 
 
 class ClauseViolation(AssertionError):
@@ -38,10 +38,10 @@ class ClauseViolation(AssertionError):
         )
 
 
-_VIOLATION_TYPES: Dict[str, Type[ClauseViolation]] = {}
+_VIOLATION_TYPES: dict[str, type[ClauseViolation]] = {}
 
 
-def violation_type(clause_id: str) -> Type[ClauseViolation]:
+def violation_type(clause_id: str) -> type[ClauseViolation]:
     """The :class:`ClauseViolation` subclass for one clause."""
     if clause_id not in _VIOLATION_TYPES:
         name = "ClauseViolation_" + clause_id.replace("-", "_")
@@ -86,7 +86,9 @@ def returned(clause_id: str, outcome: Outcome) -> object:
     return outcome.value
 
 
-def raised(clause_id: str, outcome: Outcome, expected: ExceptionTypes, *, exact: bool = False) -> Optional[BaseException]:
+def raised(
+    clause_id: str, outcome: Outcome, expected: ExceptionTypes, *, exact: bool = False
+) -> Optional[BaseException]:
     """The call must have raised ``expected`` (exactly that type with ``exact``)."""
     names = qualified_name(expected) if isinstance(expected, type) else " or ".join(qualified_name(e) for e in expected)
     if exact and isinstance(expected, type):

@@ -117,8 +117,13 @@ def collects_suite(config) -> bool:
 
 
 def _user_chose_distribution(option) -> bool:
-    return (option.numprocesses is not None or option.dist != "no" or bool(getattr(option, "tx", None))
-            or getattr(option, "distload", False) or getattr(option, "looponfail", False))  # fmt: skip
+    return (
+        option.numprocesses is not None
+        or option.dist != "no"
+        or bool(getattr(option, "tx", None))
+        or getattr(option, "distload", False)
+        or getattr(option, "looponfail", False)
+    )
 
 
 def choose_xdist(config) -> None:
@@ -225,15 +230,25 @@ class Watchdog:
             fatal = open(self.files.fatal, "ab", buffering=0)
             self._kept.append(fatal)
             faulthandler.enable(file=fatal, all_threads=True)
-        command = [sys.executable, "-m", "conformance.harness.supervisor", "--pid", str(os.getpid()),
-                   "--dir", self.directory, "--name", self.name]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "conformance.harness.supervisor",
+            "--pid",
+            str(os.getpid()),
+            "--dir",
+            self.directory,
+            "--name",
+            self.name,
+        ]
         if self.role is not Role.WORKER:
             command += ["--announce", "--owner"]
         report = self._report_path()
         if report is not None:
             command += ["--report", report]
-        self.supervisor = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                           env=_importable_environment(), close_fds=True)  # fmt: skip
+        self.supervisor = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=_importable_environment(), close_fds=True
+        )
 
     def _report_path(self) -> Optional[str]:
         if self.role is not Role.PLAIN:

@@ -74,7 +74,10 @@ def main(argv) -> int:
             stdlib_code, stdlib_said = run(script, "--stdlib")
             ok = code == 1 and stdlib_code == 0
             failures += not ok
-            print(f"{'REPRODUCED' if ok else 'NOT REPRODUCED'} {script.name}: implementation exit {code}, stdlib exit {stdlib_code}")
+            print(
+                f"{'REPRODUCED' if ok else 'NOT REPRODUCED'} {script.name}: implementation exit {code}, stdlib "
+                f"exit {stdlib_code}"
+            )
             if not ok:
                 print(f"    implementation: {said}\n    stdlib: {stdlib_said}")
         return 1 if failures else 0

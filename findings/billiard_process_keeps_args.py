@@ -46,8 +46,10 @@ def main() -> int:
     kept = open_fds() - before
     still_has_args = hasattr(process, "_args")
     if kept:
-        print(f"DEVIATION ({mp.__name__}): {kept} descriptor(s) of the dropped queue stay open while the "
-              f"Process object lives (it still holds its args: {still_has_args})")
+        print(
+            f"DEVIATION ({mp.__name__}): {kept} descriptor(s) of the dropped queue stay open while the "
+            f"Process object lives (it still holds its args: {still_has_args})"
+        )
         return 1
     print(f"conforms ({mp.__name__}): the dropped queue's descriptors were closed")
     return 0

@@ -27,8 +27,11 @@ def steps(q, timeout) -> int:
     q.put("before close")
     q.close()
     deviated = False
-    for name, call in (("put('after close')", lambda: q.put("after close", timeout=timeout)),
-                       ("get()", lambda: q.get(timeout=timeout)), ("get()", lambda: q.get(timeout=timeout))):
+    for name, call in (
+        ("put('after close')", lambda: q.put("after close", timeout=timeout)),
+        ("get()", lambda: q.get(timeout=timeout)),
+        ("get()", lambda: q.get(timeout=timeout)),
+    ):
         try:
             print(f"{name} returned {call()!r}")
             deviated = True
@@ -50,8 +53,10 @@ def main() -> int:
         import distributed
 
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
-        with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster, \
-                distributed.Client(cluster) as client:
+        with (
+            distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster,
+            distributed.Client(cluster) as client,
+        ):
             status = steps(distributed.Queue(client=client), 2)
         name = "distributed"
     if status:

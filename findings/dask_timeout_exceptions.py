@@ -30,7 +30,9 @@ def check(empty_queue, full_queue):
         except expected:
             pass
         except Exception as exc:
-            outcomes.append(f"{what} raised {type(exc).__module__}.{type(exc).__qualname__}, not queue.{expected.__name__}")
+            outcomes.append(
+                f"{what} raised {type(exc).__module__}.{type(exc).__qualname__}, not queue.{expected.__name__}"
+            )
     return outcomes
 
 

@@ -30,8 +30,10 @@ def main() -> int:
         print(f"conforms ({mp.__name__}): multiprocessing.BufferTooShort with the message {exc.args[0]!r}")
         return 0
     except Exception as exc:
-        print(f"DEVIATION ({mp.__name__}): raised {type(exc).__module__}.{type(exc).__qualname__}{exc.args!r}, "
-              "which is not a multiprocessing.BufferTooShort")
+        print(
+            f"DEVIATION ({mp.__name__}): raised {type(exc).__module__}.{type(exc).__qualname__}{exc.args!r}, "
+            "which is not a multiprocessing.BufferTooShort"
+        )
         return 1
     finally:
         reader.close()

@@ -19,7 +19,8 @@ Observed (CPython 3.11.7):
     send_bytes(b'0123456789', 3) -> recv_bytes() returned b'0123456789'
     recv_bytes(4) of an 8-byte message returned b'12345678'
     Pipe(False): the receiving end's send() was accepted
-    poll(None) while the other end sends 0.2 s later raised TypeError("'<=' not supported between instances of 'NoneType' and 'float'")
+    poll(None) while the other end sends 0.2 s later raised
+        TypeError("'<=' not supported between instances of 'NoneType' and 'float'")
     send() with the other end closed returned None
     recv() with the other end closed: still blocked after 2 s; poll() returned False
 
@@ -90,7 +91,9 @@ def main() -> int:
     if deviations:
         print(f"DEVIATION ({NAME}): " + "; ".join(deviations))
         return 1
-    print(f"conforms ({NAME}): slices, simplex, maxlength, poll(None), broken pipe and end of file behave as documented")
+    print(
+        f"conforms ({NAME}): slices, simplex, maxlength, poll(None), broken pipe and end of file behave as documented"
+    )
     return 0
 
 

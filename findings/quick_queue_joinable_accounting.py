@@ -1,4 +1,5 @@
-"""quick-queue: QJoinableQueue counts tasks only when a bucket is sent: task_done() raises, join() in a spawned child crashes.
+"""quick-queue: QJoinableQueue counts tasks only when a bucket is sent: task_done() raises, join() in a spawned child
+crashes.
 
 Clauses JQ-TASKDONE-3 (implementation-defined) and JQ-JOIN-2 (required):
 ``task_done()`` counts against puts, so it succeeds for an item put but not

@@ -42,8 +42,10 @@ def main() -> int:
         except queue.Empty:
             break
     if accepted != MAXSIZE or size != MAXSIZE:
-        print(f"DEVIATION ({name}): a queue with maxsize={MAXSIZE} accepted {accepted} put_nowait() calls "
-              f"and then reported qsize() == {size}")
+        print(
+            f"DEVIATION ({name}): a queue with maxsize={MAXSIZE} accepted {accepted} put_nowait() calls "
+            f"and then reported qsize() == {size}"
+        )
         return 1
     print(f"conforms ({name}): put_nowait raised Full after {MAXSIZE} items and qsize() was {size}")
     return 0

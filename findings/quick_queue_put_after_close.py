@@ -54,7 +54,9 @@ def main() -> int:
         print(f"JoinableQueue: {joined}; join() then raised {exc!r}")
         deviated = True
     if deviated:
-        print(f"DEVIATION ({name}): put() after close() is accepted (the item can never be delivered); join() then raises")
+        print(
+            f"DEVIATION ({name}): put() after close() is accepted (the item can never be delivered); join() then raises"
+        )
         return 1
     print(f"conforms ({name}): put() after close() raised ValueError and join() returned")
     return 0

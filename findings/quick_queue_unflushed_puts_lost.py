@@ -1,4 +1,5 @@
-"""quick-queue: items put by a process that exits without end()/put_remain() are lost; a put is never visible on its own.
+"""quick-queue: items put by a process that exits without end()/put_remain() are lost; a put is never visible on its
+own.
 
 Clauses SHARE-EXIT-1 and QUEUE-VISIBLE-1 (required / unreliable): items
 put by a process that exits normally are delivered, and a put becomes

@@ -48,7 +48,11 @@ def _adapter(name, aioprocessing, wrap, launcher) -> Adapter:
         pipe=lambda *duplex: tuple(wrap(end) for end in aioprocessing.AioPipe(*duplex)),
         launcher=launcher or Processes(context),
         consistency=Consistency.EVENTUAL,
-        expectations=expectations(name if _wrapped_module(aioprocessing) == "multiprocessing" else f"{name}-over-{_wrapped_module(aioprocessing)}"),
+        expectations=expectations(
+            name
+            if _wrapped_module(aioprocessing) == "multiprocessing"
+            else f"{name}-over-{_wrapped_module(aioprocessing)}"
+        ),
     )
 
 

@@ -16,5 +16,11 @@ from implementations.stdlib import default_start_method, mirror
 
 def adapter():
     billiard = require("billiard", "billiard")
-    return mirror(billiard, default_start_method(billiard), name="billiard", implementation="billiard",
-                  version=version("billiard"), expectations=expectations("billiard"))
+    return mirror(
+        billiard,
+        default_start_method(billiard),
+        name="billiard",
+        implementation="billiard",
+        version=version("billiard"),
+        expectations=expectations("billiard"),
+    )

@@ -136,4 +136,3 @@ def adapter() -> Adapter:
         expectations=expectations("dask-queue"),
         shutdown=cluster.shutdown,
     )
-

@@ -54,7 +54,9 @@ def manager() -> Adapter:
         joinable_queue=lazy.joinable_queue,
         lacks={
             Feature.QUEUE_CLOSE: "a proxy of queue.Queue has no close()",
-            Feature.QUEUE_FEEDER: "a proxy of queue.Queue has no feeder thread: no join_thread() or cancel_join_thread()",
+            Feature.QUEUE_FEEDER: (
+                "a proxy of queue.Queue has no feeder thread: no join_thread() or cancel_join_thread()"
+            ),
         },
         traits={Trait.PROXY},
         consistency=Consistency.EXACT,

@@ -11,5 +11,11 @@ from implementations.stdlib import default_start_method, mirror
 
 def adapter():
     multiprocess = require("multiprocess", "multiprocess")
-    return mirror(multiprocess, default_start_method(multiprocess), name="multiprocess", implementation="multiprocess",
-                  version=version("multiprocess"), expectations=expectations("multiprocess"))
+    return mirror(
+        multiprocess,
+        default_start_method(multiprocess),
+        name="multiprocess",
+        implementation="multiprocess",
+        version=version("multiprocess"),
+        expectations=expectations("multiprocess"),
+    )

@@ -24,8 +24,13 @@ def for_start_method(method: str) -> Adapter:
             f"start method {method!r} is not available here; available: "
             f"{', '.join(multiprocessing.get_all_start_methods())}"
         )
-    return mirror(multiprocessing, method, name=f"stdlib-{method}", implementation="CPython multiprocessing",
-                  version=platform.python_version())
+    return mirror(
+        multiprocessing,
+        method,
+        name=f"stdlib-{method}",
+        implementation="CPython multiprocessing",
+        version=platform.python_version(),
+    )
 
 
 def mirror(module, method: str, *, name: str, implementation: str, version: str, expectations=None) -> Adapter:

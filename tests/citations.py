@@ -23,7 +23,9 @@ import pytest
 
 def pytest_addoption(parser):
     group = parser.getgroup("ipc-conformance citations")
-    group.addoption("--citations-out", default=None, help="write each collected test's spec citations to this JSON file")
+    group.addoption(
+        "--citations-out", default=None, help="write each collected test's spec citations to this JSON file"
+    )
     group.addoption("--cites", action="append", default=[], help="keep only tests citing a clause ID with this prefix")
 
 

@@ -24,7 +24,11 @@ EXAMPLE = re.compile(r"Falsifying example:|Failing test case:")
 
 #: Environment variables that change what the plugin selects.
 SELECTION_VARIABLES = (
-    "IPC_CONFORMANCE_ADAPTER", "IPC_CONFORMANCE_PROFILE", "IPC_CONFORMANCE_EXAMPLE_DB", "IPC_CONFORMANCE_SEED", "CI",
+    "IPC_CONFORMANCE_ADAPTER",
+    "IPC_CONFORMANCE_PROFILE",
+    "IPC_CONFORMANCE_EXAMPLE_DB",
+    "IPC_CONFORMANCE_SEED",
+    "CI",
 )
 
 #: Generous bound for one pytest subprocess; a run past it is a hang.
@@ -32,7 +36,9 @@ SUBPROCESS_TIMEOUT = 120
 
 
 def pytest_addoption(parser):
-    parser.addoption("--zoo", action="store_true", help="also run the expensive cases of the fault zoo (tests/test_faults.py)")
+    parser.addoption(
+        "--zoo", action="store_true", help="also run the expensive cases of the fault zoo (tests/test_faults.py)"
+    )
 
 
 def pytest_configure(config):
@@ -74,7 +80,9 @@ def run_pytest(pytester, monkeypatch):
         with monkeypatch.context() as patch:
             for name, value in (env or {}).items():
                 patch.setenv(name, value)
-            return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-o", "ipc_own_tests=true", *args, timeout=timeout)
+            return pytester.runpytest_subprocess(
+                "-p", "no:cacheprovider", "-o", "ipc_own_tests=true", *args, timeout=timeout
+            )
 
     return run
 

@@ -38,7 +38,9 @@ def pytest_addoption(parser):
     group = parser.getgroup("ipc-conformance probe")
     group.addoption("--probe-out", default=None, help="write the time to the first failure to this JSON file")
     group.addoption("--probe-no-shrink", action="store_true", help="run Hypothesis without its shrink phase")
-    group.addoption("--probe-one-bug", action="store_true", help="shrink only the first bug found (report_multiple_bugs=False)")
+    group.addoption(
+        "--probe-one-bug", action="store_true", help="shrink only the first bug found (report_multiple_bugs=False)"
+    )
 
 
 class Probe:
@@ -79,7 +81,9 @@ class Probe:
 
     def pytest_runtest_logreport(self, report):
         if report.failed and report.nodeid not in self.failed_tests:
-            self.failed_tests[report.nodeid] = time.monotonic() - self.test_started.get(report.nodeid, self.started or time.monotonic())
+            self.failed_tests[report.nodeid] = time.monotonic() - self.test_started.get(
+                report.nodeid, self.started or time.monotonic()
+            )
         if report.failed and self.first_failed is None and self.started is not None:
             now = time.monotonic()
             self.first_failed = now - self.started
@@ -101,9 +105,15 @@ class Probe:
         first = None
         if self.violation_at is not None and self.started is not None:
             first = max(0.0, self.violation_at - self.started)
-        record = dict(first_violation=first, clause=self.clause, first_failed_report=self.first_failed,
-                      first_failed_test=self.failed_test, first_failed_test_seconds=self.failed_test_seconds,
-                      failed_tests=self.failed_tests, **self.counts)
+        record = dict(
+            first_violation=first,
+            clause=self.clause,
+            first_failed_report=self.first_failed,
+            first_failed_test=self.failed_test,
+            first_failed_test_seconds=self.failed_test_seconds,
+            failed_tests=self.failed_tests,
+            **self.counts,
+        )
         with open(self.out, "w") as handle:
             json.dump(record, handle)
 

@@ -13,22 +13,34 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT, SELECTION_VARIABLES, output
+from tests.conftest import SELECTION_VARIABLES, output
 from tests.test_plugin import PASSING_TEST, USAGE_ERROR, error_line, header
 
 BAD_VALUES = [
-    ((), {"IPC_CONFORMANCE_TIME_SCALE": "fast"}, "IPC_CONFORMANCE_TIME_SCALE='fast' is not a number; set it to a positive number"),
+    (
+        (),
+        {"IPC_CONFORMANCE_TIME_SCALE": "fast"},
+        "IPC_CONFORMANCE_TIME_SCALE='fast' is not a number; set it to a positive number",
+    ),
     ((), {"IPC_CONFORMANCE_TIME_SCALE": "-1"}, "IPC_CONFORMANCE_TIME_SCALE='-1' must be a positive number"),
     ((), {"IPC_CONFORMANCE_WATCHDOG": "maybe"}, "IPC_CONFORMANCE_WATCHDOG='maybe'; set it to on or off"),
     (("--ipc-watchdog", "maybe"), {}, "argument --ipc-watchdog: invalid choice: 'maybe'"),
     ((), {"IPC_CONFORMANCE_SURVEY": "yes"}, "IPC_CONFORMANCE_SURVEY='yes'; set it to 1 (survey) or 0 (gate)"),
-    ((), {"IPC_CONFORMANCE_PROFILE": "leisurely"}, "IPC_CONFORMANCE_PROFILE: unknown Hypothesis profile 'leisurely'; choose one of dev, ci, thorough"),
+    (
+        (),
+        {"IPC_CONFORMANCE_PROFILE": "leisurely"},
+        "IPC_CONFORMANCE_PROFILE: unknown Hypothesis profile 'leisurely'; choose one of dev, ci, thorough",
+    ),
     (("--ipc-profile", "leisurely"), {}, "--ipc-profile: unknown Hypothesis profile 'leisurely'; choose one of"),
     ((), {"IPC_CONFORMANCE_ADAPTER": "nope"}, "unknown adapter 'nope'; known adapters:"),
     (("--ipc-adapter", "nope"), {}, "unknown adapter 'nope'; known adapters:"),
     ((), {"IPC_CONFORMANCE_SEED": "x"}, "IPC_CONFORMANCE_SEED='x' is not an integer; give an integer seed"),
     (("--ipc-seed", "x"), {}, "--ipc-seed 'x' is not an integer; give an integer seed"),
-    ((), {"IPC_CONFORMANCE_EXAMPLE_DB": "ftp://x"}, "IPC_CONFORMANCE_EXAMPLE_DB: unknown example database 'ftp://x': use dir:PATH"),
+    (
+        (),
+        {"IPC_CONFORMANCE_EXAMPLE_DB": "ftp://x"},
+        "IPC_CONFORMANCE_EXAMPLE_DB: unknown example database 'ftp://x': use dir:PATH",
+    ),
     (("--ipc-example-db", "ftp://x"), {}, "--ipc-example-db: unknown example database 'ftp://x': use dir:PATH"),
     ((), {"IPC_CONFORMANCE_EXPECTATIONS": "missing.expect"}, "missing.expect: cannot read expectations file"),
     (("--ipc-expectations", "missing.expect"), {}, "missing.expect: cannot read expectations file"),
@@ -39,7 +51,11 @@ BAD_VALUES = [
 ]
 
 
-@pytest.mark.parametrize("args, env, expected", BAD_VALUES, ids=[f"{' '.join(a) or next(iter(e))}={next(iter(e.values()), '')}" for a, e, _ in BAD_VALUES])
+@pytest.mark.parametrize(
+    "args, env, expected",
+    BAD_VALUES,
+    ids=[f"{' '.join(a) or next(iter(e))}={next(iter(e.values()), '')}" for a, e, _ in BAD_VALUES],
+)
 def test_every_option_and_variable_is_validated_with_a_one_line_fix(pytester, run_pytest, args, env, expected):
     pytester.makepyfile(PASSING_TEST)
     result = run_pytest(*args, env=env)
@@ -53,12 +69,20 @@ def test_every_option_and_variable_is_validated_with_a_one_line_fix(pytester, ru
 def test_time_scale_fast_is_one_line_when_the_suite_is_named(tmp_path):
     environment = {k: v for k, v in os.environ.items() if k not in SELECTION_VARIABLES}
     environment["IPC_CONFORMANCE_TIME_SCALE"] = "fast"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite"],
-                          cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == USAGE_ERROR, done.stdout + done.stderr
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
-    assert lines == ["ERROR: ipc-conformance: IPC_CONFORMANCE_TIME_SCALE='fast' is not a number; set it to a positive "
-                     "number such as 2 (slower runner) or unset it"], lines  # fmt: skip
+    assert lines == [
+        "ERROR: ipc-conformance: IPC_CONFORMANCE_TIME_SCALE='fast' is not a number; set it to a positive "
+        "number such as 2 (slower runner) or unset it"
+    ], lines
 
 
 # --- adapters from the invocation directory ---------------------------------------------------------------
@@ -77,8 +101,14 @@ def _bare_pytest(where, *args):
     script = os.path.join(os.path.dirname(sys.executable), "pytest")
     environment = {k: v for k, v in os.environ.items() if k not in SELECTION_VARIABLES}
     environment.pop("PYTHONPATH", None)
-    return subprocess.run([script, "-p", "no:cacheprovider", *args], cwd=where, env=environment, capture_output=True,
-                          text=True, timeout=180)  # fmt: skip
+    return subprocess.run(
+        [script, "-p", "no:cacheprovider", *args],
+        cwd=where,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 @pytest.mark.parametrize("target", ["my_adapter:ADAPTER", "adapters/my_adapter.py:ADAPTER"])
@@ -86,8 +116,16 @@ def test_an_adapter_of_the_invocation_directory_loads_under_bare_pytest(tmp_path
     folder = tmp_path / os.path.dirname(target.split(":")[0])
     folder.mkdir(exist_ok=True)
     (folder / "my_adapter.py").write_text(MY_ADAPTER)
-    done = _bare_pytest(tmp_path, "--pyargs", "conformance.suite.test_queue", "-q", "--ipc-adapter", target,
-                        "-k", "test_queue_offers_the_documented_methods")  # fmt: skip
+    done = _bare_pytest(
+        tmp_path,
+        "--pyargs",
+        "conformance.suite.test_queue",
+        "-q",
+        "--ipc-adapter",
+        target,
+        "-k",
+        "test_queue_offers_the_documented_methods",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout, done.stdout
 
@@ -136,7 +174,9 @@ def test_a_long_test_prints_progress_lines_under_q_and_the_summary_counts_execut
     assert len(lines) >= 1, text
     assert "tests done, 0 failed; test_slow::test_slow running for" in lines[-1] and " executions (" in lines[-1], text
     assert "ipc-conformance: executions per test" in text
-    assert any(line.split()[:2] == ["30", "executions"] and line.endswith("test_slow::test_slow") for line in text.splitlines()), text
+    assert any(
+        line.split()[:2] == ["30", "executions"] and line.endswith("test_slow::test_slow") for line in text.splitlines()
+    ), text
 
 
 def test_no_progress_lines_with_0(pytester, run_pytest):

@@ -32,8 +32,16 @@ SERVER_START_DEADLINE = 10.0
 #: item first (tests/faults/lifo_queue.py).  The dev profile, and seed 2 for the
 #: first run, find and shrink it in about 10 s (the shrinking is most of it).
 REPLAY_RUN = (
-    "--pyargs", "conformance.suite.test_queue", "-p", "tests.citations", "--cites", "QUEUE-FIFO-1",
-    "--ipc-adapter", "tests.faults.lifo_queue:ADAPTER", "--ipc-profile", "dev",
+    "--pyargs",
+    "conformance.suite.test_queue",
+    "-p",
+    "tests.citations",
+    "--cites",
+    "QUEUE-FIFO-1",
+    "--ipc-adapter",
+    "tests.faults.lifo_queue:ADAPTER",
+    "--ipc-profile",
+    "dev",
 )
 
 
@@ -218,6 +226,8 @@ def test_second_run_replays_the_first_runs_failure_from_redis_as_its_first_examp
         else:
             first = cases[0]
             assert (first["how_generated"], first["status"]) == ("during reuse phase", "failed"), first
-    print(f"time to fail: first run {timings['first']:.1f}s (generate and shrink), "
-          f"second run {timings['second']:.1f}s (replay from Redis)")
+    print(
+        f"time to fail: first run {timings['first']:.1f}s (generate and shrink), "
+        f"second run {timings['second']:.1f}s (replay from Redis)"
+    )
     assert timings["second"] < timings["first"], timings

@@ -137,9 +137,12 @@ def test_which_failures_are_expected(pytester, run_pytest):
     assert "QUEUE-GET-3 violated" in output(result)
     result.stdout.fnmatch_lines_random(
         [
-            "XFAIL *::test_violates_fifo - QUEUE-FIFO-1: LIFO by design (https://example.org/issues/7) [[]impl.expect:1]",
-            "XFAIL *::test_violates_get_listed - test_cases.py::test_violates_get_listed: wrong exception [[]impl.expect:3]",
-            "XFAIL *::test_crashes_listed - test_cases.py::test_crashes_listed: the peer dies at exit [[]impl.expect:4]",
+            "XFAIL *::test_violates_fifo - QUEUE-FIFO-1: LIFO by design (https://example.org/issues/7) "
+            "[[]impl.expect:1]",
+            "XFAIL *::test_violates_get_listed - test_cases.py::test_violates_get_listed: wrong exception "
+            "[[]impl.expect:3]",
+            "XFAIL *::test_crashes_listed - test_cases.py::test_crashes_listed: the peer dies at exit "
+            "[[]impl.expect:4]",
             # It cites the expected QUEUE-FIFO-1 but violates QUEUE-GET-3, which has no entry.
             "FAILED *::test_violates_get - conformance.verdict.ClauseViolation*",
             # It cites the expected QUEUE-GET-2, but a crash names no clause.
@@ -162,8 +165,9 @@ def test_expected_failure_that_passes_fails_the_run_naming_entry_and_line(pytest
 
 def test_entry_whose_clause_no_check_judged_is_not_an_unexpected_pass(pytester, run_pytest):
     """A clause entry is graded by checks of its clause: a test that cites it but never checks it proves nothing."""
-    result = run_with(pytester, run_pytest, "QUEUE-PUT-1: put() loses items\n", "-k", "without_a_check",
-                      "--ipc-report", "r.json")  # fmt: skip
+    result = run_with(
+        pytester, run_pytest, "QUEUE-PUT-1: put() loses items\n", "-k", "without_a_check", "--ipc-report", "r.json"
+    )
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK, output(result)
     assert "did not fail (strict)" not in output(result)
@@ -173,7 +177,13 @@ def test_entry_whose_clause_no_check_judged_is_not_an_unexpected_pass(pytester, 
 
 def test_intermittent_entry_that_passes_is_not_an_unexpected_pass(pytester, run_pytest):
     """A race caught in some runs only: its entry expects the failure when it shows and allows a pass."""
-    result = run_with(pytester, run_pytest, "QUEUE-PUT-1: (intermittent) loses an item under contention\n", "-k", "test_passes and not without")
+    result = run_with(
+        pytester,
+        run_pytest,
+        "QUEUE-PUT-1: (intermittent) loses an item under contention\n",
+        "-k",
+        "test_passes and not without",
+    )
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK, output(result)
     failing = run_with(pytester, run_pytest, "QUEUE-FIFO-1: (intermittent) reorders under contention\n", "-k", "fifo")
@@ -218,7 +228,11 @@ def test_entry_for_a_clause_this_python_does_not_grade_is_not_strict(pytester, r
 
 def test_entry_matching_no_test_warns_naming_it_and_its_line(pytester, run_pytest):
     result = run_with(
-        pytester, run_pytest, "QUEUE-FIFO-1: LIFO\ntest_cases.py::test_gone: renamed\nQUEUE-MAXSIZE-1: unused\n", "-k", "fifo"
+        pytester,
+        run_pytest,
+        "QUEUE-FIFO-1: LIFO\ntest_cases.py::test_gone: renamed\nQUEUE-MAXSIZE-1: unused\n",
+        "-k",
+        "fifo",
     )
     result.assert_outcomes(xfailed=1, warnings=2)
     text = output(result)
@@ -231,8 +245,10 @@ def test_malformed_file_is_a_usage_error_with_the_line(pytester, run_pytest):
     result = run_with(pytester, run_pytest, "QUEUE-FIFO-1: fine\n\nQUEUE-GET-3 no colon\n")
     assert result.ret == USAGE_ERROR
     errors = [line for line in result.errlines if line.startswith("ERROR:")]
-    assert errors == ["ERROR: ipc-conformance expectations: impl.expect:3: no ':' after the key in "
-                      "'QUEUE-GET-3 no colon'; fix: write 'KEY: REASON [| URL]'"], output(result)
+    assert errors == [
+        "ERROR: ipc-conformance expectations: impl.expect:3: no ':' after the key in "
+        "'QUEUE-GET-3 no colon'; fix: write 'KEY: REASON [| URL]'"
+    ], output(result)
 
 
 def test_missing_file_is_a_usage_error(pytester, run_pytest):
@@ -257,7 +273,9 @@ def test_adapter_default_file_environment_and_option(pytester, run_pytest):
     pytester.path.joinpath("mine.expect").write_text("QUEUE-FIFO-1: the adopter's\n", encoding="utf-8")
     default = run_pytest("--ipc-adapter", "my_adapter:ADAPTER", "-rx", "-k", "fifo")
     default.stdout.fnmatch_lines(["XFAIL * - QUEUE-FIFO-1: the adapter's own [[]*adapter.expect:1]"])
-    from_env = run_pytest("--ipc-adapter", "my_adapter:ADAPTER", "-rx", "-k", "fifo", env={expectations.ENV_VAR: "mine.expect"})
+    from_env = run_pytest(
+        "--ipc-adapter", "my_adapter:ADAPTER", "-rx", "-k", "fifo", env={expectations.ENV_VAR: "mine.expect"}
+    )
     from_env.stdout.fnmatch_lines(["XFAIL * - QUEUE-FIFO-1: the adopter's [[]mine.expect:1]"])
     option = run_pytest("--ipc-adapter", "my_adapter:ADAPTER", "--ipc-expectations", "mine.expect", "-rx", "-k", "fifo")
     option.stdout.fnmatch_lines(["XFAIL * - QUEUE-FIFO-1: the adopter's [[]mine.expect:1]"])

@@ -17,7 +17,6 @@ under the default profile.
 
 import importlib
 import re
-from typing import List
 
 import pytest
 
@@ -37,18 +36,36 @@ RUN_TIMEOUT = 900
 #: Faults caught and shrunk within a minute under ``ci`` (measured), in four suite sections, with no
 #: racy symptom that could make a run name another clause: the CI subset.  (``lifo_queue`` is not one: its
 #: hand-back of items to a feeder thread also breaks QUEUE-FLUSH-1, and about one ci run in two shows that.)
-QUICK = {"wrong_empty_exception", "simplex_read_end_sends", "maxsize_off_by_one", "task_done_unchecked",
-         "simple_queue_closed_empty_true"}
+QUICK = {
+    "wrong_empty_exception",
+    "simplex_read_end_sends",
+    "maxsize_off_by_one",
+    "task_done_unchecked",
+    "simple_queue_closed_empty_true",
+}
 #: Every category of the issue the zoo must cover.
-CATEGORIES = {"loss/duplication", "FIFO order", "capacity", "exception types", "timeouts", "liveness", "close/flush/exit",
-              "pipe direction", "poll", "messages", "JoinableQueue", "SimpleQueue", "races"}
+CATEGORIES = {
+    "loss/duplication",
+    "FIFO order",
+    "capacity",
+    "exception types",
+    "timeouts",
+    "liveness",
+    "close/flush/exit",
+    "pipe direction",
+    "poll",
+    "messages",
+    "JoinableQueue",
+    "SimpleQueue",
+    "races",
+}
 
 VIOLATION = re.compile(r"\b([A-Z]+(?:-[A-Z]+)*-\d+) violated")
 STEP = re.compile(r"\bstate\.(\w+)\(")
 SCENARIO_SIZE = re.compile(r"scenario \((\d+) processes, (\d+) operations\)")
 
 
-def shrunk_examples(text: str, clauses) -> List[List[str]]:
+def shrunk_examples(text: str, clauses) -> list[list[str]]:
     """The rules of each falsifying example reported right after a violation of one of ``clauses`` (any, if None).
 
     Hypothesis prints the example under the exception (prefixed ``E`` for
@@ -122,7 +139,9 @@ def test_fault_documents_the_clauses_it_violates(fault):
         assert clause_id in spec.CATALOGUE, f"{clause_id} is not in the catalogue"
     named = [clause_id for clause_id in fault.clauses if clause_id in doc]
     missing = set(fault.clauses) - set(named)
-    assert named and (fault.kind == RACE or not missing), f"{fault.module} does not name {sorted(missing)} in its docstring"
+    assert named and (fault.kind == RACE or not missing), (
+        f"{fault.module} does not name {sorted(missing)} in its docstring"
+    )
 
 
 def _zoo_case(fault):
@@ -136,19 +155,25 @@ def test_suite_fails_the_fault_naming_its_clause_with_a_shrunk_example(run_pytes
     text = output(result)
     assert result.ret == pytest.ExitCode.TESTS_FAILED, text[-5000:]
     reported = VIOLATION.findall(text)
-    assert set(reported) & set(fault.clauses), f"expected one of {fault.clauses} to be reported, got {sorted(set(reported))}:\n{text[-5000:]}"
+    assert set(reported) & set(fault.clauses), (
+        f"expected one of {fault.clauses} to be reported, got {sorted(set(reported))}:\n{text[-5000:]}"
+    )
     if fault.test:  # a scenario test: the shrunk scenario's size, not machine steps
         sizes = [(int(p), int(o)) for p, o in SCENARIO_SIZE.findall(text)]
         assert sizes, f"the failure does not print the shrunk scenario:\n{text[-5000:]}"
         processes, operations = sizes[-1]
-        assert processes <= MAX_PROCESSES and operations <= MAX_OPERATIONS, f"shrunk scenario too large: {sizes[-1]}\n{text[-5000:]}"
+        assert processes <= MAX_PROCESSES and operations <= MAX_OPERATIONS, (
+            f"shrunk scenario too large: {sizes[-1]}\n{text[-5000:]}"
+        )
         return
     examples = shrunk_examples(text, fault.clauses) or shrunk_examples(text, None)
     if not examples:
         assert not EXAMPLE.search(text), f"no falsifying example follows the report of {fault.clauses}:\n{text[-5000:]}"
         return  # a fixed test (no generated steps) caught it
     for steps in examples:
-        assert 0 < len(steps) <= SHRUNK_STEPS, f"a falsifying example with {len(steps)} steps; was it shrunk? {steps}\n{text[-5000:]}"
+        assert 0 < len(steps) <= SHRUNK_STEPS, (
+            f"a falsifying example with {len(steps)} steps; was it shrunk? {steps}\n{text[-5000:]}"
+        )
 
 
 def _reference_selections():
@@ -158,8 +183,18 @@ def _reference_selections():
         if fault.kind != RACE:
             groups.setdefault(fault.suites, set()).update(fault.clauses)
     return [
-        pytest.param(["--pyargs", *suites, "-p", "tests.citations", *[a for c in sorted(clauses) for a in ("--cites", c)],
-                      "--ipc-profile", PROFILE], id="+".join(s.rsplit(".", 1)[-1] for s in suites))
+        pytest.param(
+            [
+                "--pyargs",
+                *suites,
+                "-p",
+                "tests.citations",
+                *[a for c in sorted(clauses) for a in ("--cites", c)],
+                "--ipc-profile",
+                PROFILE,
+            ],
+            id="+".join(s.rsplit(".", 1)[-1] for s in suites),
+        )
         for suites, clauses in groups.items()
     ]
 

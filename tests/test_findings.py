@@ -28,8 +28,12 @@ def test_there_are_findings_and_expectations():
 def test_script_is_standalone_and_documented(script):
     source = script.read_text(encoding="utf-8")
     tree = ast.parse(source)
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert not imported & {"conformance", "implementations", "tests"}, "a findings script must run without the suite"
     doc = ast.get_docstring(tree)
     assert doc and f"python findings/{script.name}" in doc and "--stdlib" in doc
@@ -57,14 +61,20 @@ def test_expectations_file_parses_and_cites_existing_scripts(path):
 
 
 def test_listing_command_names_every_script():
-    listed = subprocess.run([sys.executable, "-m", "findings"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        [sys.executable, "-m", "findings"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     for script in SCRIPTS:
         assert f"findings/{script.name}" in listed
 
 
 def test_show_prints_a_script_and_names_an_unknown_one():
     script = SCRIPTS[0]
-    shown = subprocess.run([sys.executable, "-m", "findings", "show", script.stem], cwd=ROOT, capture_output=True, text=True)
+    shown = subprocess.run(
+        [sys.executable, "-m", "findings", "show", script.stem], cwd=ROOT, capture_output=True, text=True
+    )
     assert shown.returncode == 0 and shown.stdout == script.read_text(encoding="utf-8")
-    unknown = subprocess.run([sys.executable, "-m", "findings", "show", "no_such_finding"], cwd=ROOT, capture_output=True, text=True)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "findings", "show", "no_such_finding"], cwd=ROOT, capture_output=True, text=True
+    )
     assert unknown.returncode == 2 and "no finding named 'no_such_finding'" in unknown.stderr

@@ -131,7 +131,9 @@ def test_a_worker_that_dies_is_reported_with_how_it_died(adapter):
     assert (stall.worker, stall.op, stall.index, stall.exitcode) == ("w1", Op(Action.GET), 0, -signal.SIGKILL)
     assert not stall.host_stalled
     described = stall.describe()
-    assert described.startswith("worker w1 ") and described.endswith(" was killed by SIGKILL during operation 0 (get())"), described
+    assert described.startswith("worker w1 ") and described.endswith(
+        " was killed by SIGKILL during operation 0 (get())"
+    ), described
 
 
 def test_a_dead_workers_message_reads_as_a_sentence(adapter):

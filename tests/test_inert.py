@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO_ROOT, SELECTION_VARIABLES
+from tests.conftest import SELECTION_VARIABLES
 
 CONFTEST = """
 from hypothesis import settings
@@ -68,12 +68,20 @@ def run(where, *args, env=None):
     report = where / "report.json"
     if report.exists():
         report.unlink()
-    environment = {k: v for k, v in os.environ.items() if k not in SELECTION_VARIABLES and not k.startswith("IPC_CONFORMANCE_")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in SELECTION_VARIABLES and not k.startswith("IPC_CONFORMANCE_")
+    }
     environment.pop("PYTHONPATH", None)
     environment.update(env or {})
     environment["REPORT"] = str(report)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=where, env=environment,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=where,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     lines = done.stdout.splitlines()
     end = next(i for i, line in enumerate(lines) if line.startswith("collected"))
     # The plugins line names the installed plugins (this one too, when it is loaded): the rest must not change.
@@ -94,7 +102,9 @@ def check_untouched(report, baseline):
     assert report["profile"] == baseline["profile"] == "mine"
     assert report["max_examples"] == 7
     assert report["markers"] == baseline["markers"], "a marker (a timeout?) was added to the project's test"
-    assert report["fixtures"] == baseline["fixtures"] == ["request"], "a fixture of the suite ran for the project's test"
+    assert report["fixtures"] == baseline["fixtures"] == ["request"], (
+        "a fixture of the suite ran for the project's test"
+    )
     assert report["filters"] == baseline["filters"], "the suite added a warning filter to the project's run"
 
 
@@ -102,12 +112,23 @@ def check_untouched(report, baseline):
     "env",
     [
         {},
-        {"IPC_CONFORMANCE_SEED": "7", "IPC_CONFORMANCE_EXAMPLE_DB": "none", "IPC_CONFORMANCE_PROFILE": "thorough",
-         "IPC_CONFORMANCE_ADAPTER": "manager"},
+        {
+            "IPC_CONFORMANCE_SEED": "7",
+            "IPC_CONFORMANCE_EXAMPLE_DB": "none",
+            "IPC_CONFORMANCE_PROFILE": "thorough",
+            "IPC_CONFORMANCE_ADAPTER": "manager",
+        },
         # Wrong values break nothing in a run that never asked for the suite.
-        {"IPC_CONFORMANCE_TIME_SCALE": "fast", "IPC_CONFORMANCE_SEED": "x", "IPC_CONFORMANCE_WATCHDOG": "maybe",
-         "IPC_CONFORMANCE_SURVEY": "yes", "IPC_CONFORMANCE_PROFILE": "leisurely", "IPC_CONFORMANCE_ADAPTER": "nope",
-         "IPC_CONFORMANCE_EXAMPLE_DB": "ftp://x", "IPC_CONFORMANCE_PROGRESS": "often"},
+        {
+            "IPC_CONFORMANCE_TIME_SCALE": "fast",
+            "IPC_CONFORMANCE_SEED": "x",
+            "IPC_CONFORMANCE_WATCHDOG": "maybe",
+            "IPC_CONFORMANCE_SURVEY": "yes",
+            "IPC_CONFORMANCE_PROFILE": "leisurely",
+            "IPC_CONFORMANCE_ADAPTER": "nope",
+            "IPC_CONFORMANCE_EXAMPLE_DB": "ftp://x",
+            "IPC_CONFORMANCE_PROGRESS": "often",
+        },
     ],
     ids=["plain", "variables-set", "wrong-variables"],
 )
@@ -120,8 +141,9 @@ def test_a_project_run_is_the_same_with_the_plugin_installed(alone, env):
     check_untouched(baseline, baseline)
 
 
-@pytest.mark.parametrize("args", [("--ipc-seed", "7"), ("--ipc-seed", "7", "--ipc-example-db", "none")],
-                         ids=["seed", "seed-and-database"])  # fmt: skip
+@pytest.mark.parametrize(
+    "args", [("--ipc-seed", "7"), ("--ipc-seed", "7", "--ipc-example-db", "none")], ids=["seed", "seed-and-database"]
+)
 def test_asking_for_the_suite_leaves_the_projects_tests_alone(alone, args):
     where, (_, baseline) = alone
     header, first = run(where, *args)
@@ -135,10 +157,17 @@ def test_asking_for_the_suite_leaves_the_projects_tests_alone(alone, args):
 
 def test_the_plugin_is_switched_off_by_its_entry_point_name(tmp_path):
     where = project(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:ipc_conformance", "--help"], cwd=where,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:ipc_conformance", "--help"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "--ipc-adapter" not in done.stdout
-    done = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=where, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help"], cwd=where, capture_output=True, text=True, timeout=60
+    )
     assert "--ipc-adapter" in done.stdout
 
 
@@ -154,22 +183,33 @@ def test_a_local_conformance_package_is_explained_in_one_paragraph(tmp_path):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("IPC_CONFORMANCE_")}
     environment.pop("PYTHONPATH", None)
     environment["REPORT"] = str(where / "report.json")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite"],
-                          cwd=where, env=environment, capture_output=True, text=True, timeout=SHADOW_RUN_TIMEOUT)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance.suite"],
+        cwd=where,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=SHADOW_RUN_TIMEOUT,
+    )
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
     errors = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and errors[0].startswith("ERROR: ipc-conformance: 'import conformance' finds"), done.stderr
     assert str(where / "conformance") in errors[0] and "Rename your folder" in errors[0]
     assert "Traceback" not in done.stdout + done.stderr
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=where, env=environment,
-                          capture_output=True, text=True, timeout=SHADOW_RUN_TIMEOUT)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+        cwd=where,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=SHADOW_RUN_TIMEOUT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_clone_is_not_taken_for_a_shadow():
-    import ipc_conformance
-
     import conformance
+    import ipc_conformance
 
     assert ipc_conformance.shadowed_by() == ""
     # The clone's package when installed in editable mode, the installed copy under tox.

@@ -74,14 +74,16 @@ import multiprocessing
 from conformance.adapter import Adapter
 
 ADAPTER = Adapter(name="telepath", implementation="bad", version="0",
-                  context=multiprocessing.get_context("fork"), lacks={"qsize": "no counting", "telepathy": "no mind reading"})
+                  context=multiprocessing.get_context("fork"),
+                  lacks={"qsize": "no counting", "telepathy": "no mind reading"})
 """
 
 UNKNOWN_TRAIT = """
 import multiprocessing
 from conformance.adapter import Adapter
 
-ADAPTER = Adapter(name="traity", implementation="bad", version="0", context=multiprocessing.get_context("fork"), traits={"proxy"})
+ADAPTER = Adapter(name="traity", implementation="bad", version="0",
+                  context=multiprocessing.get_context("fork"), traits={"proxy"})
 """
 
 NO_WAY_TO_RUN_WORKERS = """
@@ -166,7 +168,10 @@ def test_header_names_what_the_manager_lacks_and_its_trait(pytester, run_pytest)
     result = run_pytest("--ipc-adapter", "manager")
     assert result.ret == 0, output(result)
     line = header(result)
-    assert "queue consistency exact, proxy queues, primitives Queue, JoinableQueue, lacks QUEUE_CLOSE, QUEUE_FEEDER," in line, line
+    assert (
+        "queue consistency exact, proxy queues, primitives Queue, JoinableQueue, lacks QUEUE_CLOSE, QUEUE_FEEDER,"
+        in line
+    ), line
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
@@ -174,7 +179,10 @@ def test_survey_mode_is_chosen_by_option_or_environment(pytester, run_pytest, ho
     pytester.makepyfile(PASSING_TEST)
     result = run_pytest("--ipc-survey") if how == "option" else run_pytest(env={"IPC_CONFORMANCE_SURVEY": "1"})
     assert result.ret == 0, output(result)
-    assert profile_line(result) == "ipc-conformance profile: dev, mode: survey (every clause graded; no deviation stops a test)"
+    assert (
+        profile_line(result)
+        == "ipc-conformance profile: dev, mode: survey (every clause graded; no deviation stops a test)"
+    )
 
 
 def test_survey_environment_variable_takes_only_0_or_1(pytester, run_pytest):
@@ -327,7 +335,15 @@ def test_profile_in_force():
         (("--ipc-profile", "dev"), {"CI": "1"}, "dev"),
         ((), {"CI": "1", profiles.ENV_VAR: "thorough"}, "thorough"),
     ],
-    ids=["default-dev", "option-ci", "option-thorough", "env-thorough", "CI-means-ci", "option-beats-CI", "env-beats-CI"],
+    ids=[
+        "default-dev",
+        "option-ci",
+        "option-thorough",
+        "env-thorough",
+        "CI-means-ci",
+        "option-beats-CI",
+        "env-beats-CI",
+    ],
 )
 def test_profile_selection(pytester, run_pytest, args, env, expected):
     pytester.makepyfile(PROFILE_PROBE)
@@ -458,13 +474,15 @@ def test_skip_reasons_come_from_the_catalogue_and_the_uses_markers(pytester, run
     assert skips(result) == {
         "test_uses_a_pipe": "adapter 'manager' offers no Pipe",
         "test_uses_close": "adapter 'manager' does not offer Queue.close() (a proxy of queue.Queue has no close())",
-        "test_about_eventual_queues": "QUEUE-VISIBLE-1 is about eventual queues; adapter 'manager' declares exact consistency",
+        "test_about_eventual_queues": "QUEUE-VISIBLE-1 is about eventual queues; adapter 'manager' declares "
+        "exact consistency",
         "test_about_close": f"QUEUE-CLOSE-1 needs Queue.close(), {no_close}",
-        "test_not_part_of_the_proxy_contract": "QUEUE-API-1 is not part of the contract of proxy queues, which adapter 'manager' has",
+        "test_not_part_of_the_proxy_contract": "QUEUE-API-1 is not part of the contract of proxy queues, which "
+        "adapter 'manager' has",
         "test_needs_every_clause": f"QUEUE-CLOSE-1 needs Queue.close(), {no_close}",
         "test_none_applies": f"QUEUE-CLOSE-1 needs Queue.close(), {no_close}; "
-                             "PIPE-DUPLEX-1 needs a Pipe, which adapter 'manager' does not offer",
-    }, output(result)  # fmt: skip
+        "PIPE-DUPLEX-1 needs a Pipe, which adapter 'manager' does not offer",
+    }, output(result)
 
 
 def test_proxy_clauses_are_skipped_for_the_stdlib_naming_the_trait(pytester, run_pytest):
@@ -491,7 +509,7 @@ def test_a_clause_of_another_python_version_skips_naming_the_versions(pytester, 
     )
     result = run_pytest("--ipc-adapter", "manager", "-rs")
     result.assert_outcomes(skipped=1)
-    python = "%d.%d" % sys.version_info[:2]
+    python = "{}.{}".format(*sys.version_info[:2])
     result.stdout.fnmatch_lines([f"SKIPPED * {other.id} holds for Python {other.versions}, not {python}"])
 
 
@@ -553,7 +571,9 @@ def test_uses_marker_with_something_other_than_a_primitive_or_feature_is_a_usage
     result = run_pytest()
     assert result.ret == USAGE_ERROR
     line = error_line(result)
-    assert "test_uses_telepathy" in line and "uses() takes Primitive and Feature members, got ['telepathy']" in line, line
+    assert "test_uses_telepathy" in line and "uses() takes Primitive and Feature members, got ['telepathy']" in line, (
+        line
+    )
 
 
 # --- hygiene ---------------------------------------------------------------------------------
@@ -589,8 +609,10 @@ def test_leaked_child_fails_the_test_and_is_reaped(pytester, run_pytest):
     # Shorten JOIN_GRACE: the child never exits by itself.
     result = run_pytest("--ipc-adapter", "stdlib-fork", env={"IPC_CONFORMANCE_TIME_SCALE": "0.1"}, timeout=60)
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines([
-        "*ERROR at teardown of test_leaks_a_child*",
-        "*CONC-HYGIENE-1 violated (required*",
-        "*observed: the test left 1 child process(es) running: *; they have been reaped",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_leaks_a_child*",
+            "*CONC-HYGIENE-1 violated (required*",
+            "*observed: the test left 1 child process(es) running: *; they have been reaped",
+        ]
+    )

@@ -104,9 +104,17 @@ def project(pytester):
 
 def test_report_says_what_ran_and_every_clause_outcome(project, run_pytest):
     result = run_pytest(
-        "--ipc-adapter", "stdlib-spawn", "--ipc-profile", "ci", "--ipc-expectations", "impl.expect",
-        "--ipc-report", "out/{adapter}.json", "-k", "not kill",
-    )  # fmt: skip
+        "--ipc-adapter",
+        "stdlib-spawn",
+        "--ipc-profile",
+        "ci",
+        "--ipc-expectations",
+        "impl.expect",
+        "--ipc-report",
+        "out/{adapter}.json",
+        "-k",
+        "not kill",
+    )
     result.assert_outcomes(passed=2, failed=4, skipped=2, xfailed=1, deselected=2)
     report = json.loads((project / "out" / "stdlib-spawn.json").read_text(encoding="utf-8"))
     assert report["format"] == 2 and report["mode"] == "gate"
@@ -131,7 +139,9 @@ def test_report_says_what_ran_and_every_clause_outcome(project, run_pytest):
     assert status["QUEUE-MAXSIZE-1"] == "passed"
     assert status["PIPE-DUPLEX-1"] == "skipped" and clauses["PIPE-DUPLEX-1"]["reasons"] == ["no pipes here"]
     assert status["QUEUE-GET-1"] == "expected failure"
-    assert clauses["QUEUE-GET-1"]["reasons"] == ["QUEUE-GET-1: returns None on timeout (https://example.org/issues/3) [impl.expect:1]"]
+    assert clauses["QUEUE-GET-1"]["reasons"] == [
+        "QUEUE-GET-1: returns None on timeout (https://example.org/issues/3) [impl.expect:1]"
+    ]
     assert status["QUEUE-TIMEOUT-1"] == "not run"
     untestable = next(c for c in spec.CATALOGUE.values() if c.untestable)
     assert status[untestable.id] == "untestable" and clauses[untestable.id]["reasons"] == [untestable.untestable]
@@ -144,8 +154,9 @@ def test_report_says_what_ran_and_every_clause_outcome(project, run_pytest):
     text = fifo["failures"][0]["text"]
     assert text.startswith("QUEUE-FIFO-1 violated (required") and "observed: item 10 came out first" in text
     example = EXAMPLE.search(text)
-    assert example and text[example.end():].lstrip().startswith("test_violates_fifo(") and "n=10" in text, \
+    assert example and text[example.end() :].lstrip().startswith("test_violates_fifo(") and "n=10" in text, (
         "the shrunk counterexample"
+    )
     assert clauses["QUEUE-GET-3"]["failures"][0]["text"] == "EOFError: the peer died"
     tests = {t["nodeid"].split("::")[1]: t for t in report["tests"]}
     assert {name: t["outcome"] for name, t in tests.items()} == {
@@ -160,9 +171,15 @@ def test_report_says_what_ran_and_every_clause_outcome(project, run_pytest):
         "test_expected": "expected failure",
     }
     # Per test, the checks it made per clause (the plugin's own hygiene check is one of them).
-    assert tests["test_passes"]["evidence"] == {"CONC-HYGIENE-1": [1, 0], "QUEUE-MAXSIZE-1": [1, 0], "QUEUE-PUT-2": [1, 0]}
+    assert tests["test_passes"]["evidence"] == {
+        "CONC-HYGIENE-1": [1, 0],
+        "QUEUE-MAXSIZE-1": [1, 0],
+        "QUEUE-PUT-2": [1, 0],
+    }
     assert tests["test_violates_put_only"]["evidence"] == {"CONC-HYGIENE-1": [1, 0], "QUEUE-PUT-1": [0, 1]}
-    assert tests["test_passes"]["deviations"] == [] and tests["test_passes_without_a_check"]["evidence"] == {"CONC-HYGIENE-1": [1, 0]}
+    assert tests["test_passes"]["deviations"] == [] and tests["test_passes_without_a_check"]["evidence"] == {
+        "CONC-HYGIENE-1": [1, 0]
+    }
 
 
 def test_a_clause_that_does_not_apply_is_skipped_with_the_catalogues_reason(project, run_pytest):
@@ -179,7 +196,9 @@ def test_a_clause_that_does_not_apply_is_skipped_with_the_catalogues_reason(proj
     for clause in spec.in_section("manager_queue"):
         if not clause.untestable and clause.holds_for():
             assert clauses[clause.id]["status"] == "skipped", clauses[clause.id]
-            assert clauses[clause.id]["reasons"] == [f"{clause.id} needs proxy queues, which adapter 'stdlib-fork' does not have"]
+            assert clauses[clause.id]["reasons"] == [
+                f"{clause.id} needs proxy queues, which adapter 'stdlib-fork' does not have"
+            ]
     # A clause a passing test cites but never checks has no evidence: it is not passed.
     full = clauses["QUEUE-FULL-1"]
     assert full["status"] == "not run" and full["checks"] == [0, 0], full
@@ -237,7 +256,9 @@ def test_no_report_unless_asked(project, run_pytest):
 
 
 def test_killed_test_process_leaves_a_report_blaming_the_running_test(project, run_pytest):
-    result = run_pytest("--ipc-report", "r.json", "-p", "no:faulthandler", "-k", "kill or (test_passes and not without)")
+    result = run_pytest(
+        "--ipc-report", "r.json", "-p", "no:faulthandler", "-k", "kill or (test_passes and not without)"
+    )
     assert result.ret not in (0, 1), output(result)
     report = json.loads((project / "r.json").read_text(encoding="utf-8"))
     assert report["complete"] is False and report["running"] == ["test_cases.py::test_kills_its_process"]
@@ -267,27 +288,54 @@ def sample(name, statuses, complete=True, python="3.11.7"):
     clauses = []
     for clause in spec.CATALOGUE.values():
         status = statuses.get(clause.id, "not run")
-        failures = [{"test": "t.py::test_x", "text": f"{clause.id} violated <b>&\nobserved: 2 before 1"}] if status in ("failed", "expected failure") else []
-        reasons = ["QUEUE-FIFO-1: LIFO by design [x.expect:1]"] if status == "expected failure" else (["no pipes"] if status == "skipped" else [])
-        clauses.append({"id": clause.id, "section": clause.section, "strength": clause.strength.value, "versions": clause.versions,
-                        "statement": clause.statement, "status": status, "reasons": reasons, "failures": failures, "tests": []})
+        failures = (
+            [{"test": "t.py::test_x", "text": f"{clause.id} violated <b>&\nobserved: 2 before 1"}]
+            if status in ("failed", "expected failure")
+            else []
+        )
+        reasons = (
+            ["QUEUE-FIFO-1: LIFO by design [x.expect:1]"]
+            if status == "expected failure"
+            else (["no pipes"] if status == "skipped" else [])
+        )
+        clauses.append(
+            {
+                "id": clause.id,
+                "section": clause.section,
+                "strength": clause.strength.value,
+                "versions": clause.versions,
+                "statement": clause.statement,
+                "status": status,
+                "reasons": reasons,
+                "failures": failures,
+                "tests": [],
+            }
+        )
     summary = {}
     for c in clauses:
         summary[c["status"]] = summary.get(c["status"], 0) + 1
     return {
-        "format": 1, "complete": complete, "running": [] if complete else ["t.py::test_x"],
+        "format": 1,
+        "complete": complete,
+        "running": [] if complete else ["t.py::test_x"],
         "adapter": {"name": name, "implementation": name + " lib", "version": "1.2", "start_method": "fork"},
-        "python": {"version": python}, "hypothesis": {"profile": "ci"},
+        "python": {"version": python},
+        "hypothesis": {"profile": "ci"},
         "sections": [{"name": s, "title": spec.section_title(s)} for s in spec.SECTIONS],
-        "summary": summary, "clauses": clauses,
-    }  # fmt: skip
+        "summary": summary,
+        "clauses": clauses,
+    }
 
 
 @pytest.fixture
 def reports(tmp_path):
     runs = {
         "good": sample("good", {"QUEUE-FIFO-1": "passed", "PIPE-DUPLEX-1": "passed"}),
-        "bad": sample("bad", {"QUEUE-FIFO-1": "failed", "PIPE-DUPLEX-1": "skipped", "QUEUE-GET-1": "expected failure"}, complete=False),
+        "bad": sample(
+            "bad",
+            {"QUEUE-FIFO-1": "failed", "PIPE-DUPLEX-1": "skipped", "QUEUE-GET-1": "expected failure"},
+            complete=False,
+        ),
     }
     paths = []
     for name, data in runs.items():
@@ -317,9 +365,16 @@ def test_html_matrix_is_static_with_coloured_cells_and_failure_text(reports, tmp
     assert matrix.main([*reports, "--html", str(tmp_path / "m.html")]) == 0
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert not re.search(r"<script|<link|src=|@import", page), "no scripts, no external resources"
-    assert re.search(r'<td class="failed" title="bad · 1.2 · fork: failed\nt.py::test_x:\nQUEUE-FIFO-1 violated &lt;b&gt;&amp;', page)
-    assert "<details><summary>❌</summary><pre>t.py::test_x:\nQUEUE-FIFO-1 violated &lt;b&gt;&amp;\nobserved: 2 before 1</pre></details>" in page
-    assert '<td class="expected-failure"' in page and '<td class="skipped" title="bad · 1.2 · fork: not applicable' in page
+    assert re.search(
+        r'<td class="failed" title="bad · 1.2 · fork: failed\nt.py::test_x:\nQUEUE-FIFO-1 violated &lt;b&gt;&amp;', page
+    )
+    assert (
+        "<details><summary>❌</summary><pre>t.py::test_x:\nQUEUE-FIFO-1 violated &lt;b&gt;&amp;\nobserved: 2 "
+        "before 1</pre></details>" in page
+    )
+    assert (
+        '<td class="expected-failure"' in page and '<td class="skipped" title="bad · 1.2 · fork: not applicable' in page
+    )
     assert "td.failed { background:" in page
 
 
@@ -336,15 +391,24 @@ def test_matrix_names_the_python_when_runs_differ(tmp_path):
 
 @pytest.mark.slow
 def test_run_matrix_tool_runs_each_adapter_and_renders(tmp_path, pytester, monkeypatch):
-    """tools/run_matrix.py on a two-test selection: reports, matrix files, and exit 1 for an adapter that cannot load."""
+    """tools/run_matrix.py on a two-test selection: reports, matrix files, and exit 1 for an adapter that cannot
+    load."""
     from tests.conftest import clean_environment
 
     clean_environment(monkeypatch)
     out = tmp_path / "reports"
     result = pytester.run(
-        sys.executable, str(REPO_ROOT / "tools" / "run_matrix.py"), "--out", str(out), "stdlib-fork", "no-such-adapter",
-        "--", "-k", "test_pipe_default_is_duplex", timeout=120,
-    )  # fmt: skip
+        sys.executable,
+        str(REPO_ROOT / "tools" / "run_matrix.py"),
+        "--out",
+        str(out),
+        "stdlib-fork",
+        "no-such-adapter",
+        "--",
+        "-k",
+        "test_pipe_default_is_duplex",
+        timeout=120,
+    )
     assert result.ret == 1, output(result)
     assert sorted(p.name for p in out.iterdir()) == ["matrix.html", "matrix.md", "stdlib-fork.json"]
     report = json.loads((out / "stdlib-fork.json").read_text(encoding="utf-8"))

@@ -19,7 +19,6 @@ import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Set
 
 import pytest
 
@@ -41,17 +40,36 @@ def census(tmp_path_factory):
     """Collect ``conformance.suite``; returns (exit code, output, one record per test)."""
     out = tmp_path_factory.mktemp("census") / "citations.json"
     env = {k: v for k, v in os.environ.items() if k not in SELECTION_VARIABLES}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "tests.citations",
-         "--citations-out", str(out), "--pyargs", "conformance.suite"],
-        cwd=str(out.parent), env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tests.citations",
+            "--citations-out",
+            str(out),
+            "--pyargs",
+            "conformance.suite",
+        ],
+        cwd=str(out.parent),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     records = json.loads(out.read_text()) if out.exists() else []
     return run.returncode, run.stdout + run.stderr, records
 
 
-def cited(records) -> Dict[str, Set[str]]:
+def cited(records) -> dict[str, set[str]]:
     """Clause ID -> the suite files (by name) whose tests cite it."""
     where = defaultdict(set)
     for record in records:
@@ -140,7 +158,7 @@ def test_node_id_entries_are_checked_against_parametrised_ids(census):
 # --- clause IDs written in the code ----------------------------------------------------------
 
 
-def python_files() -> List[Path]:
+def python_files() -> list[Path]:
     """Every module under conformance/ except the catalogue itself."""
     return sorted(p for p in PACKAGE.rglob("*.py") if (PACKAGE / "spec") not in p.parents)
 
@@ -153,7 +171,7 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(p): p for p in python_files()}
 
 
-def imports(path: Path) -> Set[str]:
+def imports(path: Path) -> set[str]:
     """The conformance modules ``path`` imports directly (``from pkg import mod`` counts as ``pkg.mod``)."""
     here = module_name(path).split(".")
     package = here if path.name == "__init__.py" else here[:-1]
@@ -170,7 +188,7 @@ def imports(path: Path) -> Set[str]:
     return {name for name in found if name in MODULES}
 
 
-def reached_from(start: str) -> Set[str]:
+def reached_from(start: str) -> set[str]:
     """``start`` and every conformance module it imports, transitively."""
     seen, todo = set(), [start]
     while todo:
@@ -226,7 +244,7 @@ def test_clause_ids_in_the_code_exist():
     assert not unknown, "clause IDs used in the code but missing from the catalogue:\n" + "\n".join(unknown)
 
 
-def traceability_gaps(records) -> Dict[tuple, str]:
+def traceability_gaps(records) -> dict[tuple, str]:
     """``(path, clause) -> the line`` for each clause ID written in a module suite files run that none of them cites."""
     where = cited(records)
     runners = defaultdict(set)
@@ -241,7 +259,9 @@ def traceability_gaps(records) -> Dict[tuple, str]:
         for line, clause_id in clause_literals(path):
             if clause_id in spec.CATALOGUE and not where.get(clause_id, set()) & files:
                 relative = path.relative_to(REPO_ROOT).as_posix()
-                gaps.setdefault((relative, clause_id), f"{relative}:{line}: {clause_id} (runs from {', '.join(sorted(files))})")
+                gaps.setdefault(
+                    (relative, clause_id), f"{relative}:{line}: {clause_id} (runs from {', '.join(sorted(files))})"
+                )
     return gaps
 
 

@@ -24,7 +24,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Tuple
 
 import pytest
 
@@ -121,16 +120,23 @@ def cases(pytester):
     return pytester.path
 
 
-def read_report(path: Path) -> Tuple[Dict[str, dict], Dict[str, dict]]:
+def read_report(path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     """``(clauses by ID, tests by name)`` of a JSON report."""
     report = json.loads(path.read_text(encoding="utf-8"))
     return {c["id"]: c for c in report["clauses"]}, {t["nodeid"].split("::")[-1]: t for t in report["tests"]}
 
 
 def test_a_tolerated_deviation_ends_its_block_and_the_test_checks_on(cases, run_pytest):
-    result = run_pytest("--ipc-expectations", "impl.expect", "--ipc-report", "r.json", "-rxf", "-k", "deviates_in_a_block")
+    result = run_pytest(
+        "--ipc-expectations", "impl.expect", "--ipc-report", "r.json", "-rxf", "-k", "deviates_in_a_block"
+    )
     result.assert_outcomes(xfailed=1, deselected=6)
-    result.stdout.fnmatch_lines(["XFAIL *::test_deviates_in_a_block_then_checks_another_clause - QUEUE-GET-3: raises its own Empty class [[]impl.expect:1]"])
+    result.stdout.fnmatch_lines(
+        [
+            "XFAIL *::test_deviates_in_a_block_then_checks_another_clause - QUEUE-GET-3: raises its own Empty "
+            "class [[]impl.expect:1]"
+        ]
+    )
     clauses, tests = read_report(cases / "r.json")
     test = tests["test_deviates_in_a_block_then_checks_another_clause"]
     assert test["outcome"] == "expected failure"
@@ -169,7 +175,9 @@ def test_a_deviation_in_a_machine_rule_sets_the_example_aside_and_the_next_ones_
     assert put2["status"] == "inconclusive", put2
     assert put2["reasons"] and all("by the deviation of QUEUE-GET-3" in r for r in put2["reasons"]), put2["reasons"]
     (deviation,) = tests["test_machine_deviates_in_a_rule"]["deviations"]
-    assert deviation["text"].startswith("QUEUE-GET-3 deviated (expected): get(False) raised OwnEmpty\n  after the steps:\n")
+    assert deviation["text"].startswith(
+        "QUEUE-GET-3 deviated (expected): get(False) raised OwnEmpty\n  after the steps:\n"
+    )
     assert deviation["text"].endswith("    state.deviate()"), deviation["text"]
 
 
@@ -191,7 +199,9 @@ def test_require_evidence_fails_a_test_that_cites_what_it_never_checks(cases, ru
     assert failed == ["test_checks_nothing", "test_checks_one_of_two_clauses_it_cites"], output(result)
     text = output(result)
     for clause in ("QUEUE-DELIVERY-1", "QUEUE-FIFO-1"):
-        assert f"ipc-conformance: the test cites {clause} but ran no check of it: cite only what the test checks" in text
+        assert (
+            f"ipc-conformance: the test cites {clause} but ran no check of it: cite only what the test checks" in text
+        )
     assert "cites QUEUE-FIFO-1, QUEUE-DELIVERY-1" not in text, "only the clause it did not check is named"
 
 
@@ -205,15 +215,34 @@ QUEUE_SECTION = ("--pyargs", "conformance.suite.test_queue", "--ipc-profile", "c
 RUN_TIMEOUT = 600
 
 
-def run_section(directory: Path, name: str, *args: str) -> Tuple[subprocess.CompletedProcess, Dict[str, dict], Dict[str, dict]]:
+def run_section(
+    directory: Path, name: str, *args: str
+) -> tuple[subprocess.CompletedProcess, dict[str, dict], dict[str, dict]]:
     """pytest on the queue section in a subprocess (a clean environment, the repository importable), with a report."""
     env = {k: v for k, v in os.environ.items() if k not in SELECTION_VARIABLES and not k.startswith("IPC_CONFORMANCE_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
     report = directory / f"{name}.json"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *QUEUE_SECTION, "--ipc-report", str(report), "-rA", *args],
-        cwd=str(directory), env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            *QUEUE_SECTION,
+            "--ipc-report",
+            str(report),
+            "-rA",
+            *args,
+        ],
+        cwd=str(directory),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
     assert report.exists(), run.stdout + run.stderr
     clauses, tests = read_report(report)
     return run, clauses, tests
@@ -223,7 +252,8 @@ def run_section(directory: Path, name: str, *args: str) -> Tuple[subprocess.Comp
 def workdir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("queue-section")
     directory.joinpath("own-empty.expect").write_text(
-        "".join(f"{clause}: get() raises the implementation's own Empty class\n" for clause in VIOLATES), encoding="utf-8"
+        "".join(f"{clause}: get() raises the implementation's own Empty class\n" for clause in VIOLATES),
+        encoding="utf-8",
     )
     return directory
 
@@ -236,7 +266,7 @@ def reference(workdir):
     return clauses
 
 
-def failures(tests: Dict[str, dict]) -> str:
+def failures(tests: dict[str, dict]) -> str:
     """The failures and deviations of a run's tests, briefly, for an assertion message."""
     lines = []
     for name, test in tests.items():
@@ -247,11 +277,11 @@ def failures(tests: Dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def cited_by(tests: Dict[str, dict]) -> set:
+def cited_by(tests: dict[str, dict]) -> set:
     return {clause for test in tests.values() for clause in test["clauses"]}
 
 
-def assert_not_masked(clauses: Dict[str, dict], tests: Dict[str, dict], reference: Dict[str, dict]) -> None:
+def assert_not_masked(clauses: dict[str, dict], tests: dict[str, dict], reference: dict[str, dict]) -> None:
     """Every clause the selection cites, other than the fault's, ends as on the reference.
 
     A clause the reference passed must be passed: its checks ran in the
@@ -273,7 +303,9 @@ def assert_not_masked(clauses: Dict[str, dict], tests: Dict[str, dict], referenc
         if expected == "not run" and got == "inconclusive":
             blockers = clauses[clause]["reasons"]
             # "blocked in T by the deviation of X: ..." (gate), "blocked in T by X: X deviated ..." (survey: T failed).
-            named = [re.match(r"blocked in \w+ by (?:the deviation of )?([A-Z]+(?:-[A-Z]+)*-\d+): ", r) for r in blockers]
+            named = [
+                re.match(r"blocked in \w+ by (?:the deviation of )?([A-Z]+(?:-[A-Z]+)*-\d+): ", r) for r in blockers
+            ]
             assert blockers and all(m and m.group(1) in VIOLATES for m in named), (clause, blockers)
         else:
             assert got == expected, (clause, got, expected, clauses[clause]["reasons"])
@@ -304,7 +336,9 @@ def test_gate_run_without_the_entries_fails_naming_the_clause_with_a_shrunk_exam
     failed = {name for name, test in tests.items() if test["outcome"] == "failed"}
     assert {"test_queue_machine", "test_get_timeout_is_honoured_and_ignored_without_block"} <= failed, failed
     named = {f["clause"] for test in tests.values() for f in test["failures"]}
-    assert named and named <= set(VIOLATES), f"the failures name {sorted(named)}, expected among {VIOLATES}:\n{failures(tests)}"
+    assert named and named <= set(VIOLATES), (
+        f"the failures name {sorted(named)}, expected among {VIOLATES}:\n{failures(tests)}"
+    )
     assert any(f["clause"] in VIOLATES for f in tests["test_queue_machine"]["failures"]), tests["test_queue_machine"]
     examples = shrunk_examples(text, VIOLATES)
     assert examples, f"no shrunk example follows the machine's violation:\n{text[-5000:]}"
@@ -326,7 +360,10 @@ def test_survey_run_lists_every_deviation_and_grades_every_clause(workdir, refer
         assert test["outcome"] == "failed", (name, test["outcome"])
         (failure_text,) = {f["longrepr"] for f in test["failures"]}
         clauses_deviated = [d["clause"] for d in test["deviations"]]
-        assert f"ipc-conformance survey: {len(clauses_deviated)} clause(s) deviated with no expectations entry:" in failure_text
+        assert (
+            f"ipc-conformance survey: {len(clauses_deviated)} clause(s) deviated with no expectations entry:"
+            in failure_text
+        )
         for clause in clauses_deviated:
             assert re.search(rf"^{clause} deviated \(surveyed\): ", failure_text, re.MULTILINE), (clause, failure_text)
             assert f"{clause} deviated (surveyed)" in text, "the terminal shows it too"
@@ -335,7 +372,9 @@ def test_survey_run_lists_every_deviation_and_grades_every_clause(workdir, refer
     for clause in VIOLATES:
         entry = clauses[clause]
         assert entry["status"] == "failed" and entry["checks"][1] > 0, entry
-        assert entry["failures"] and all(f["text"].startswith(f"{clause} deviated (surveyed): ") for f in entry["failures"])
+        assert entry["failures"] and all(
+            f["text"].startswith(f"{clause} deviated (surveyed): ") for f in entry["failures"]
+        )
     assert_not_masked(clauses, tests, reference)
     assert not VIOLATION.findall(text), "a survey raises no violation: every failed check is a recorded deviation"
 

@@ -34,7 +34,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Optional
 
 import pytest
 
@@ -59,7 +59,7 @@ SUMMARY = re.compile(r"^=+ .*\b(passed|failed)\b.* in [\d.]+s")
 class Run:
     """A finished pytest run: its lines with the wall-clock time each arrived, its exit code and when it exited."""
 
-    lines: List[Tuple[float, str]]
+    lines: list[tuple[float, str]]
     returncode: int
     started: float
     exited: float
@@ -86,19 +86,29 @@ class Run:
 def environment(**extra: str) -> dict:
     """The environment of a run: nothing selecting an adapter or the watchdog, the repository importable."""
     env = {k: v for k, v in os.environ.items() if k not in SELECTION_VARIABLES and k != "IPC_CONFORMANCE_WATCHDOG"}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
     return env
 
 
-def run_live(args, cwd: Path, env: Optional[dict] = None, python: str = sys.executable, timeout: float = RUN_TIMEOUT) -> Run:
+def run_live(
+    args, cwd: Path, env: Optional[dict] = None, python: str = sys.executable, timeout: float = RUN_TIMEOUT
+) -> Run:
     """pytest in a subprocess, its output read as it comes; killed (and the test failed) past ``timeout``."""
     command = [python, "-u", "-m", "pytest", "-p", "no:cacheprovider", *args]
     started = time.time()
-    process = subprocess.Popen(command, cwd=cwd, env=env or environment(), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-    lines: List[Tuple[float, str]] = []
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env or environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    lines: list[tuple[float, str]] = []
 
     def read():
         for raw in process.stdout:
@@ -128,8 +138,11 @@ def report_tests(path: Path) -> dict:
 
 def test_a_call_holding_the_gil_fails_its_test_within_a_minute_and_the_run_goes_on(tmp_path):
     stamp = tmp_path / "hang"
-    run = run_live([*AROUND_A_GET, "--ipc-adapter", "tests.faults.get_holds_gil:ADAPTER", "--ipc-report", "r.json"],
-                   tmp_path, environment(IPC_FAULT_HANG_STAMP=str(stamp)))  # fmt: skip
+    run = run_live(
+        [*AROUND_A_GET, "--ipc-adapter", "tests.faults.get_holds_gil:ADAPTER", "--ipc-report", "r.json"],
+        tmp_path,
+        environment(IPC_FAULT_HANG_STAMP=str(stamp)),
+    )
     assert run.returncode == 1, run.text
     assert "created: 1/1 worker" in run.text, "a run of the suite uses pytest-xdist by default"
     hung_at = float(stamp.read_text())
@@ -137,12 +150,18 @@ def test_a_call_holding_the_gil_fails_its_test_within_a_minute_and_the_run_goes_
     assert replaced is not None, run.text
     assert replaced - hung_at < HANG_REPORTED_WITHIN, f"reported {replaced - hung_at:.1f}s after the hang"
     assert "the test process made no progress for" in run.text
-    assert "during get(False, 3.0) in" in run.text and "test_get_timeout_is_honoured_and_ignored_without_block; it was killed" in run.text
+    assert (
+        "during get(False, 3.0) in" in run.text
+        and "test_get_timeout_is_honoured_and_ignored_without_block; it was killed" in run.text
+    )
     assert "Python traceback of every thread" in run.text and "in hold_the_gil_for_ever" in run.text
     assert re.search(r"\b1 failed, 2 passed\b", run.text)
     tests = report_tests(tmp_path / "r.json")
-    assert list(tests) == ["test_queue_offers_the_documented_methods", "test_get_timeout_is_honoured_and_ignored_without_block",
-                           "test_put_timeout_is_honoured_and_ignored_without_block"]  # fmt: skip
+    assert list(tests) == [
+        "test_queue_offers_the_documented_methods",
+        "test_get_timeout_is_honoured_and_ignored_without_block",
+        "test_put_timeout_is_honoured_and_ignored_without_block",
+    ]
     hung = tests["test_get_timeout_is_honoured_and_ignored_without_block"]
     assert hung["outcome"] == "failed"
     assert hung["failures"][0]["text"].startswith("ipc-conformance watchdog: the test process made no progress")
@@ -152,21 +171,36 @@ def test_a_call_holding_the_gil_fails_its_test_within_a_minute_and_the_run_goes_
 
 def test_without_xdist_the_watchdog_still_ends_the_run_and_says_why(tmp_path):
     stamp = tmp_path / "hang"
-    run = run_live([*AROUND_A_GET, "-p", "no:xdist", "--ipc-adapter", "tests.faults.get_holds_gil:ADAPTER", "--ipc-report", "r.json"],
-                   tmp_path, environment(IPC_FAULT_HANG_STAMP=str(stamp)))  # fmt: skip
+    run = run_live(
+        [
+            *AROUND_A_GET,
+            "-p",
+            "no:xdist",
+            "--ipc-adapter",
+            "tests.faults.get_holds_gil:ADAPTER",
+            "--ipc-report",
+            "r.json",
+        ],
+        tmp_path,
+        environment(IPC_FAULT_HANG_STAMP=str(stamp)),
+    )
     assert run.returncode == -signal.SIGKILL, run.text
     announced = run.first("ipc-conformance watchdog: the test process made no progress")
     assert announced is not None, run.text
     assert announced - float(stamp.read_text()) < HANG_REPORTED_WITHIN
     assert "during get(False, 3.0)" in run.text and "in hold_the_gil_for_ever" in run.text
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert report["complete"] is False and report["running"][0].endswith("test_get_timeout_is_honoured_and_ignored_without_block")
+    assert report["complete"] is False and report["running"][0].endswith(
+        "test_get_timeout_is_honoured_and_ignored_without_block"
+    )
     clause = next(c for c in report["clauses"] if c["id"] == "QUEUE-GET-3")
     assert clause["status"] == "failed" and "made no progress" in clause["failures"][0]["text"]
 
 
 def test_a_segfault_fails_its_test_with_the_fatal_error_report_and_the_run_goes_on(tmp_path):
-    run = run_live([*AROUND_A_GET, "--ipc-adapter", "tests.faults.get_segfaults:ADAPTER", "--ipc-report", "r.json"], tmp_path)
+    run = run_live(
+        [*AROUND_A_GET, "--ipc-adapter", "tests.faults.get_segfaults:ADAPTER", "--ipc-report", "r.json"], tmp_path
+    )
     assert run.returncode == 1, run.text
     assert re.search(r"\b1 failed, 2 passed\b", run.text)
     assert "Fatal Python error: Segmentation fault" not in run.before("= FAILURES =")
@@ -179,16 +213,29 @@ def test_a_segfault_fails_its_test_with_the_fatal_error_report_and_the_run_goes_
 
 @pytest.mark.slow
 def test_installed_from_a_wheel_outside_the_clone(tmp_path):
-    """The suite from a wheel in a fresh virtualenv, run from elsewhere: no pyproject.toml, no pytest-timeout backstop."""
+    """The suite from a wheel in a fresh virtualenv, run from elsewhere: no pyproject.toml, no pytest-timeout
+    backstop."""
     wheels, venv, outside = tmp_path / "wheels", tmp_path / "venv", tmp_path / "elsewhere"
     # Away from the clone: pip run there would take its egg-info for an installed copy.
-    away = {"cwd": tmp_path, "env": {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "check": True, "capture_output": True}
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO_ROOT)], timeout=300, **away)
+    away = {
+        "cwd": tmp_path,
+        "env": {k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        "check": True,
+        "capture_output": True,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO_ROOT)],
+        timeout=300,
+        **away,
+    )
     subprocess.run([sys.executable, "-m", "venv", str(venv)], timeout=120, **away)
     python = str(venv / "bin" / "python")
     wheel = next(wheels.glob("ipc_conformance-*.whl"))
-    subprocess.run([python, "-m", "pip", "install", "-q", str(wheel), "pytest", "hypothesis", "pytest-timeout", "pytest-xdist"],
-                   timeout=600, **away)  # fmt: skip
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", str(wheel), "pytest", "hypothesis", "pytest-timeout", "pytest-xdist"],
+        timeout=600,
+        **away,
+    )
     # The fault, copied beside the run as a package of its own: the clone is not on the path.
     faults = outside / "tests" / "faults"
     faults.mkdir(parents=True)
@@ -200,8 +247,15 @@ def test_installed_from_a_wheel_outside_the_clone(tmp_path):
         shutil.copy(REPO_ROOT / "tests" / "faults" / name, faults)
     env = environment(IPC_FAULT_HANG_STAMP=str(tmp_path / "hang"))
     env["PYTHONPATH"] = str(outside)
-    found = subprocess.run([python, "-c", "import conformance; print(conformance.__file__)"], cwd=outside, env=env,
-                           capture_output=True, text=True, check=True, timeout=60).stdout  # fmt: skip
+    found = subprocess.run(
+        [python, "-c", "import conformance; print(conformance.__file__)"],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     assert str(venv) in found and str(REPO_ROOT) not in found, found
     run = run_live([*AROUND_A_GET, "--ipc-adapter", "tests.faults.get_holds_gil:ADAPTER"], outside, env, python=python)
     assert run.returncode == 1, run.text
@@ -216,21 +270,41 @@ def test_installed_from_a_wheel_outside_the_clone(tmp_path):
 
 
 def test_a_child_leaked_by_validation_is_reaped_and_the_run_exits_soon_after_its_summary(tmp_path):
-    run = run_live(["--pyargs", "conformance.suite.test_queue", "-k", "documented_methods", "--ipc-adapter",
-                    "tests.faults.leaks_at_validation:ADAPTER", "--ipc-report", "r.json"], tmp_path)  # fmt: skip
+    run = run_live(
+        [
+            "--pyargs",
+            "conformance.suite.test_queue",
+            "-k",
+            "documented_methods",
+            "--ipc-adapter",
+            "tests.faults.leaks_at_validation:ADAPTER",
+            "--ipc-report",
+            "r.json",
+        ],
+        tmp_path,
+    )
     assert run.returncode == 0, run.text
     summary = run.summary()
     assert summary is not None and run.exited - summary < EXIT_WITHIN, run.text
     assert "processes left running at the end of the run" in run.text
     for where in ("controller", "gw0"):  # each process that validated the adapter leaked one
-        assert f"[{where}] process \"leaked by the adapter's validation\"" in run.text
+        assert f'[{where}] process "leaked by the adapter\'s validation"' in run.text
     leftovers = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["leftovers"]
     assert len(leftovers) == 2 and all("leaked by the adapter's validation" in text for text in leftovers)
 
 
 def test_a_thread_that_never_ends_is_ended_by_the_watchdog_soon_after_the_summary(tmp_path):
-    run = run_live(["--pyargs", "conformance.suite.test_queue", "-k", "documented_methods", "--ipc-adapter",
-                    "tests.faults.thread_at_exit:ADAPTER"], tmp_path)  # fmt: skip
+    run = run_live(
+        [
+            "--pyargs",
+            "conformance.suite.test_queue",
+            "-k",
+            "documented_methods",
+            "--ipc-adapter",
+            "tests.faults.thread_at_exit:ADAPTER",
+        ],
+        tmp_path,
+    )
     summary = run.summary()
     assert summary is not None, run.text
     assert run.exited - summary < timing.EXIT_GRACE + EXIT_WITHIN / 2, run.text
@@ -244,8 +318,18 @@ def test_a_thread_that_never_ends_is_ended_by_the_watchdog_soon_after_the_summar
 
 @pytest.mark.parametrize("distribution", [[], ["-p", "no:xdist"]], ids=["xdist", "plain"])
 def test_a_peers_fatal_error_report_is_in_the_failure_text_not_the_progress_output(tmp_path, distribution):
-    run = run_live(["--pyargs", "conformance.suite.test_queue", "-k", "get_blocks_until or consumers_in_two",
-                    "--ipc-adapter", "tests.faults.peer_aborts:ADAPTER", *distribution], tmp_path)  # fmt: skip
+    run = run_live(
+        [
+            "--pyargs",
+            "conformance.suite.test_queue",
+            "-k",
+            "get_blocks_until or consumers_in_two",
+            "--ipc-adapter",
+            "tests.faults.peer_aborts:ADAPTER",
+            *distribution,
+        ],
+        tmp_path,
+    )
     assert run.returncode == 1, run.text
     assert "2 failed" in run.text
     assert "Fatal Python error: Aborted" not in run.before("= FAILURES =")
@@ -255,8 +339,17 @@ def test_a_peers_fatal_error_report_is_in_the_failure_text_not_the_progress_outp
 
 
 def test_a_lying_poll_is_graded_within_a_minute(tmp_path):
-    run = run_live(["--pyargs", "conformance.suite.test_pipe", "-k", "poll_answers_exactly or pipe_machine",
-                    "--ipc-adapter", "tests.faults.poll_lies:ADAPTER"], tmp_path)  # fmt: skip
+    run = run_live(
+        [
+            "--pyargs",
+            "conformance.suite.test_pipe",
+            "-k",
+            "poll_answers_exactly or pipe_machine",
+            "--ipc-adapter",
+            "tests.faults.poll_lies:ADAPTER",
+        ],
+        tmp_path,
+    )
     assert run.returncode == 1, run.text
     assert "ClauseViolation_PIPE_POLL_" in run.text
     graded = run.first("PIPE-POLL-")
@@ -266,12 +359,15 @@ def test_a_lying_poll_is_graded_within_a_minute(tmp_path):
 # --- choosing pytest-xdist ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, uses_xdist", [
-    ([], True),
-    (["--ipc-watchdog", "off"], False),
-    (["-p", "no:xdist"], False),
-    (["-n", "0"], False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args, uses_xdist",
+    [
+        ([], True),
+        (["--ipc-watchdog", "off"], False),
+        (["-p", "no:xdist"], False),
+        (["-n", "0"], False),
+    ],
+)
 def test_a_run_of_the_suite_uses_one_xdist_worker_unless_told_otherwise(tmp_path, args, uses_xdist):
     run = run_live(["--pyargs", "conformance.suite.test_queue", "-k", "documented_methods", *args], tmp_path)
     assert run.returncode == 0, run.text
@@ -317,7 +413,10 @@ def test_a_forked_child_does_not_beat_for_its_parent(tmp_path):
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_process_tree_lists_descendants_and_ends_them(tmp_path):
-    script = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); time.sleep(600)"
+    script = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); time.sleep(600)"
+    )
     child = subprocess.Popen([sys.executable, "-c", script])
     try:
         deadline = time.monotonic() + 30

@@ -46,7 +46,9 @@ def _draws(pytester, run_pytest, tmp_path, name, *args):
 
 def test_workers_share_the_seed_and_a_group_stays_on_one_worker(pytester, run_pytest, tmp_path):
     pytester.makepyfile(test_draws=DRAWS)
-    result, parallel = _draws(pytester, run_pytest, tmp_path, "parallel", "-n", "2", "--dist", "loadgroup", "--ipc-seed", "7")
+    result, parallel = _draws(
+        pytester, run_pytest, tmp_path, "parallel", "-n", "2", "--dist", "loadgroup", "--ipc-seed", "7"
+    )
     assert "ipc-conformance seed: 7" in output(result)
     _, serial = _draws(pytester, run_pytest, tmp_path, "serial", "--ipc-seed", "7")
     _, other = _draws(pytester, run_pytest, tmp_path, "other", "--ipc-seed", "8")
@@ -64,7 +66,9 @@ def test_a_fresh_seed_is_drawn_and_logged_once_for_all_workers(pytester, run_pyt
     result, parallel = _draws(pytester, run_pytest, tmp_path, "fresh", "-n", "2")
     seed = next(line for line in result.outlines if line.startswith("ipc-conformance seed:")).split()[2]
     _, again = _draws(pytester, run_pytest, tmp_path, "again", "--ipc-seed", seed)
-    assert {n: v for n, _, v in parallel} == {n: v for n, _, v in again}, f"--ipc-seed {seed} did not regenerate the run"
+    assert {n: v for n, _, v in parallel} == {n: v for n, _, v in again}, (
+        f"--ipc-seed {seed} did not regenerate the run"
+    )
 
 
 @pytest.mark.slow

@@ -14,7 +14,6 @@ scenario test of their primitive, which cites every concurrency clause.
 """
 
 from dataclasses import dataclass
-from typing import Tuple
 
 DETERMINISTIC, RACE = "deterministic", "race"
 
@@ -32,8 +31,8 @@ CONCURRENCY = "conformance.suite.test_concurrency"
 class Fault:
     module: str  # importable module exporting ADAPTER
     category: str
-    clauses: Tuple[str, ...]  # a failing run must name one of these
-    suites: Tuple[str, ...]  # suite modules whose tests run
+    clauses: tuple[str, ...]  # a failing run must name one of these
+    suites: tuple[str, ...]  # suite modules whose tests run
     kind: str = DETERMINISTIC
     test: str = ""  # a race fault runs this one test of its suites, whatever it cites
 
@@ -75,11 +74,24 @@ FAULTS = (
     _seq("duplicates_first_put", "loss/duplication", ["QUEUE-DELIVERY-1", "QUEUE-PUT-1"], QUEUE),
     _seq("invents_none_on_timeout", "loss/duplication", ["QUEUE-GET-2", "QUEUE-DELIVERY-1", "QUEUE-TIMEOUT-1"], QUEUE),
     _seq("feeder_dies_on_error", "loss/duplication", ["QUEUE-FEEDER-1"], QUEUE),
-    _race("tests.concurrency.loses_one_in_n", "loss/duplication", ["QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "QUEUE-DELIVERY-1"]),
+    _race(
+        "tests.concurrency.loses_one_in_n", "loss/duplication", ["QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "QUEUE-DELIVERY-1"]
+    ),
     # FIFO order
     _seq("lifo_queue", "FIFO order", ["QUEUE-FIFO-1"], QUEUE),
-    _seq("feeder_reverses_bursts", "FIFO order", ["QUEUE-FIFO-1", "SHARE-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "SHARE-SAFE-2", "QUEUE-FEEDER-1"], QUEUE, SHARING),
-    _seq("prefetching_consumer", "FIFO order", ["CONC-ORDER-1", "QUEUE-FIFO-1", "QUEUE-VISIBLE-1", "QUEUE-EMPTY-1", "QUEUE-FLUSH-1", "QUEUE-DELIVERY-1"], QUEUE),
+    _seq(
+        "feeder_reverses_bursts",
+        "FIFO order",
+        ["QUEUE-FIFO-1", "SHARE-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "SHARE-SAFE-2", "QUEUE-FEEDER-1"],
+        QUEUE,
+        SHARING,
+    ),
+    _seq(
+        "prefetching_consumer",
+        "FIFO order",
+        ["CONC-ORDER-1", "QUEUE-FIFO-1", "QUEUE-VISIBLE-1", "QUEUE-EMPTY-1", "QUEUE-FLUSH-1", "QUEUE-DELIVERY-1"],
+        QUEUE,
+    ),
     # capacity
     _seq("maxsize_ignored", "capacity", FULL_QUEUE, QUEUE),
     _seq("maxsize_off_by_one", "capacity", FULL_QUEUE, QUEUE),
@@ -87,7 +99,12 @@ FAULTS = (
     # wrong exception types
     _seq("wrong_empty_exception", "exception types", ["QUEUE-GET-3", "QUEUE-GET-2", "QUEUE-TIMEOUT-1"], QUEUE),
     _seq("get_raises_own_empty", "exception types", ["QUEUE-GET-3", "QUEUE-GET-2", "QUEUE-TIMEOUT-1"], QUEUE),
-    _seq("full_raises_empty", "exception types", ["QUEUE-MAXSIZE-1", "QUEUE-PUT-2", "QUEUE-PUT-3", "QUEUE-TIMEOUT-1"], QUEUE),
+    _seq(
+        "full_raises_empty",
+        "exception types",
+        ["QUEUE-MAXSIZE-1", "QUEUE-PUT-2", "QUEUE-PUT-3", "QUEUE-TIMEOUT-1"],
+        QUEUE,
+    ),
     _seq("closed_get_oserror", "exception types", ["QUEUE-CLOSE-2"], QUEUE),
     _seq("closed_connection_valueerror", "exception types", ["PIPE-CLOSE-1"], PIPE),
     _seq("eof_as_connection_reset", "exception types", ["PIPE-EOF-1", "PIPE-EOF-2"], PIPE),
@@ -97,7 +114,9 @@ FAULTS = (
     _seq("noblock_get_waits", "timeouts", ["QUEUE-GET-3"], QUEUE),
     # blocking and liveness
     _seq("lost_wakeup", "liveness", ["QUEUE-GET-1", "QUEUE-VISIBLE-1"], QUEUE),
-    _seq("put_blocks_after_get", "liveness", ["QUEUE-MAXSIZE-2", "QUEUE-PUT-1", "QUEUE-QSIZE-1", "QUEUE-FULL-1"], QUEUE),
+    _seq(
+        "put_blocks_after_get", "liveness", ["QUEUE-MAXSIZE-2", "QUEUE-PUT-1", "QUEUE-QSIZE-1", "QUEUE-FULL-1"], QUEUE
+    ),
     # close, flush and exit
     _seq("put_after_close_allowed", "close/flush/exit", ["QUEUE-CLOSE-1", "QUEUE-CLOSE-2"], QUEUE),
     _race("tests.concurrency.close_discards", "close/flush/exit", ["QUEUE-FLUSH-1"]),
@@ -105,8 +124,14 @@ FAULTS = (
     _seq("eof_missing", "close/flush/exit", ["PIPE-EOF-1", "PIPE-EOF-3", "PIPE-EOF-4"], PIPE),
     _seq("eof_early", "close/flush/exit", ["PIPE-EOF-1"], PIPE),
     # End of file while another process still holds the closed end: only the pipe scenarios have several holders.
-    Fault("tests.faults.eof_on_first_close", "close/flush/exit", ("CONC-PIPE-2",), (CONCURRENCY,),
-          DETERMINISTIC, "test_pipe_scenarios"),
+    Fault(
+        "tests.faults.eof_on_first_close",
+        "close/flush/exit",
+        ("CONC-PIPE-2",),
+        (CONCURRENCY,),
+        DETERMINISTIC,
+        "test_pipe_scenarios",
+    ),
     _seq("broken_pipe_missing", "close/flush/exit", ["PIPE-EOF-4"], PIPE),
     # pipe direction and duplex
     _seq("duplex_one_way", "pipe direction", ["PIPE-DUPLEX-2", "PIPE-DUPLEX-1", "PIPE-EOF-1"], PIPE),
@@ -129,8 +154,12 @@ FAULTS = (
     # races that only concurrency shows
     _race("tests.concurrency.no_write_lock", "races", _TORN),
     _race("tests.concurrency.no_read_lock", "races", ("CONC-CONSUMERS-1",) + _TORN),
-    _race("tests.faults.simple_queue_no_write_lock", "races", ("SHARE-SAFE-2", "CONC-SAFE-1", "SQ-SHARED-1"),
-          test="test_simple_queue_scenarios"),
+    _race(
+        "tests.faults.simple_queue_no_write_lock",
+        "races",
+        ("SHARE-SAFE-2", "CONC-SAFE-1", "SQ-SHARED-1"),
+        test="test_simple_queue_scenarios",
+    ),
     # thread mode: a queue.Queue shared by worker threads of the test process (tests/concurrency/threads.py)
     _race("tests.concurrency.thread_get_not_atomic", "races", ["CONC-CONSUMERS-1", "QUEUE-DELIVERY-1"]),
     _race("tests.concurrency.thread_put_loses", "races", ["QUEUE-DELIVERY-1"]),

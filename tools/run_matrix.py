@@ -1,6 +1,7 @@
 """Run the suite against several adapters and render the conformance matrix.
 
-    python tools/run_matrix.py [--out reports] [--timeout SECONDS] [--gate] [--no-matrix] [--columns A,B,...] ADAPTER... [-- PYTEST-ARGS]
+    python tools/run_matrix.py [--out reports] [--timeout SECONDS] [--gate] [--no-matrix] [--columns A,B,...]
+    ADAPTER... [-- PYTEST-ARGS]
 
 Each adapter (a registered name or ``module:object``) runs in its own
 pytest process in survey mode (``--ipc-survey``: every clause graded, no
@@ -62,10 +63,25 @@ def run_one(adapter: str, out: Path, timeout: float, extra, survey: bool = True)
     if path.exists():
         path.unlink()
     command = [
-        sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
-        "-n", "1", "--max-worker-restart", "50",
-        "--ipc-adapter", adapter, "--ipc-report", str(path), *(["--ipc-survey"] if survey else []), *extra,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "conformance.suite",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-n",
+        "1",
+        "--max-worker-restart",
+        "50",
+        "--ipc-adapter",
+        adapter,
+        "--ipc-report",
+        str(path),
+        *(["--ipc-survey"] if survey else []),
+        *extra,
+    ]
     print(f"== {adapter}: {' '.join(command[1:])}", flush=True)
     process = subprocess.Popen(command, start_new_session=True)
     problems = []
@@ -93,16 +109,23 @@ def run_one(adapter: str, out: Path, timeout: float, extra, survey: bool = True)
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(prog="tools/run_matrix.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("adapters", nargs="+", help="adapter names or module:object paths")
     parser.add_argument("--out", default="reports", help="directory for the reports and the matrix (default reports)")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds one adapter's run may take (default 1800)")
-    parser.add_argument("--no-matrix", action="store_true", help="only run and write the reports")
-    parser.add_argument("--gate", action="store_true", help="run in gate mode (stop a test at an unexpected deviation) instead of survey mode")
     parser.add_argument(
-        "--columns", default=None,
+        "--timeout", type=float, default=1800.0, help="seconds one adapter's run may take (default 1800)"
+    )
+    parser.add_argument("--no-matrix", action="store_true", help="only run and write the reports")
+    parser.add_argument(
+        "--gate",
+        action="store_true",
+        help="run in gate mode (stop a test at an unexpected deviation) instead of survey mode",
+    )
+    parser.add_argument(
+        "--columns",
+        default=None,
         help="comma-separated adapters whose reports in OUT make the matrix, in order (default: the adapters run); "
         "reports of other runs, such as the impl-* tox envs, join the matrix this way",
     )

@@ -43,8 +43,9 @@ strongest level the history is consistent with as ``observed``.
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Optional
 
 from conformance.adapter import Consistency, Mode
 from conformance.harness import timing
@@ -57,11 +58,34 @@ DRAIN = "drain"
 #: Every clause the checker judges on a Queue's histories, and on a SimpleQueue's (besides the scenario's own
 #: CONC-HYGIENE-1, which the runner judges).
 QUEUE_CLAUSES = (
-    "CONC-SAFE-1", "CONC-CONSUMERS-1", "SHARE-SAFE-1", "SHARE-SAFE-2", "QUEUE-DELIVERY-1", "QUEUE-FIFO-1",
-    "CONC-ORDER-1", "CONC-LEVEL-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "CONC-COUNT-1", "CONC-EMPTY-1",
-    "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2", "QUEUE-PUT-2", "QUEUE-GET-2", "QUEUE-GET-3", "CONC-CANCEL-1",
-)  # fmt: skip
-SIMPLE_QUEUE_CLAUSES = ("CONC-SAFE-1", "CONC-CONSUMERS-1", "SHARE-SAFE-1", "SHARE-SAFE-2", "SQ-SHARED-1", "SQ-EMPTY-1", "CONC-COUNT-1")
+    "CONC-SAFE-1",
+    "CONC-CONSUMERS-1",
+    "SHARE-SAFE-1",
+    "SHARE-SAFE-2",
+    "QUEUE-DELIVERY-1",
+    "QUEUE-FIFO-1",
+    "CONC-ORDER-1",
+    "CONC-LEVEL-1",
+    "QUEUE-FLUSH-1",
+    "QUEUE-FLUSH-2",
+    "CONC-COUNT-1",
+    "CONC-EMPTY-1",
+    "QUEUE-MAXSIZE-1",
+    "QUEUE-MAXSIZE-2",
+    "QUEUE-PUT-2",
+    "QUEUE-GET-2",
+    "QUEUE-GET-3",
+    "CONC-CANCEL-1",
+)
+SIMPLE_QUEUE_CLAUSES = (
+    "CONC-SAFE-1",
+    "CONC-CONSUMERS-1",
+    "SHARE-SAFE-1",
+    "SHARE-SAFE-2",
+    "SQ-SHARED-1",
+    "SQ-EMPTY-1",
+    "CONC-COUNT-1",
+)
 
 #: The signals each put or get may raise: a queue's Full or Empty.
 _SIGNAL = {Action.PUT: "Full", Action.PUT_NOWAIT: "Full", Action.GET: "Empty", Action.GET_NOWAIT: "Empty"}
@@ -74,12 +98,12 @@ class History:
     primitive: Primitive
     maxsize: Optional[int]
     level: Consistency
-    records: List[Record]
+    records: list[Record]
     mode: Mode = Mode.PROCESSES
     #: Workers that exited normally (their flush point is their exit).
-    exited: Set[str] = field(default_factory=set)
+    exited: set[str] = field(default_factory=set)
     #: Workers that called cancel_join_thread(): their items may be lost.
-    cancelled: Set[str] = field(default_factory=set)
+    cancelled: set[str] = field(default_factory=set)
 
     def __str__(self) -> str:
         return "\n".join(f"  {r}" for r in sorted(self.records, key=lambda r: r.t_inv))
@@ -89,7 +113,7 @@ class History:
 class Violation:
     clause: str
     message: str
-    witness: Tuple[Record, ...] = ()
+    witness: tuple[Record, ...] = ()
 
     def __str__(self) -> str:
         lines = [self.message] + [f"    {r}" for r in sorted(self.witness, key=lambda r: r.t_inv)]
@@ -98,8 +122,8 @@ class Violation:
 
 @dataclass
 class Verdict:
-    violations: List[Violation]
-    events: Set[str]
+    violations: list[Violation]
+    events: set[str]
     observed: Consistency
     #: How many evaluations of each clause held.
     passes: Counter = field(default_factory=Counter)
@@ -151,7 +175,7 @@ class _Counts:
         self.gets_returned = sorted(r.t_ret for r in gets if r.status is Status.OK)
 
     @staticmethod
-    def before(times: List[int], t: int) -> int:
+    def before(times: list[int], t: int) -> int:
         return bisect_left(times, t)
 
     def low(self, t0: int, t1: int) -> int:
@@ -168,12 +192,12 @@ class _Checker:
         self.exact = history.level is Consistency.EXACT
         self.simple = history.primitive is Primitive.SIMPLE_QUEUE
         self.processes = history.mode is Mode.PROCESSES
-        self.violations: List[Violation] = []
+        self.violations: list[Violation] = []
         self.passes: Counter = Counter()
-        self.events: Set[str] = set()
+        self.events: set[str] = set()
         self.eventual_seen = False
-        self.puts: Dict[object, Record] = {r.op.key: r for r in self.records if _is_put(r)}
-        self.gets: Dict[object, List[Record]] = defaultdict(list)
+        self.puts: dict[object, Record] = {r.op.key: r for r in self.records if _is_put(r)}
+        self.gets: dict[object, list[Record]] = defaultdict(list)
         for r in self.records:
             key = _key(r)
             if key is not None:
@@ -209,7 +233,9 @@ class _Checker:
             if r.status is Status.RAISED and not _signalled(r):
                 if self._could_refuse(r):
                     # Another exception where Full or Empty was due is the form's own deviation.
-                    self.fail(_refusal_clause(r), f"{r.process}: {r.op} raised {r.value}, not queue.{_SIGNAL[r.op.name]}", r)
+                    self.fail(
+                        _refusal_clause(r), f"{r.process}: {r.op} raised {r.value}, not queue.{_SIGNAL[r.op.name]}", r
+                    )
                 else:
                     self.fail("CONC-SAFE-1", f"{r.process}: {r.op} raised {r.value}", r)
                 continue
@@ -254,7 +280,9 @@ class _Checker:
                 self.held("CONC-CONSUMERS-1")
 
     def not_lost(self) -> None:
-        if self.simple and any(r.process == DRAIN and r.op.name is Action.EMPTY and r.status is Status.RAISED for r in self.h.records):
+        if self.simple and any(
+            r.process == DRAIN and r.op.name is Action.EMPTY and r.status is Status.RAISED for r in self.h.records
+        ):
             return  # the drain's empty() raised (graded as CONC-SAFE-1), so it got nothing: what was left is unknown
         flushed = self._flush_times()
         for key, put in self.puts.items():
@@ -277,13 +305,13 @@ class _Checker:
                 self.fail(clause, f"item {key} was accepted but never got, not even by the final drain", put)
 
     def order(self) -> None:
-        by_producer: Dict[str, List[Record]] = defaultdict(list)
+        by_producer: dict[str, list[Record]] = defaultdict(list)
         for r in sorted(self.puts.values(), key=lambda r: (r.process, r.index)):
             if r.status is Status.OK:
                 by_producer[r.process].append(r)
         for puts in by_producer.values():
             for i, first in enumerate(puts):
-                for later in puts[i + 1:]:
+                for later in puts[i + 1 :]:
                     self._ordered(first, later, per_producer=True)
         accepted = [r for r in self.puts.values() if r.status is Status.OK]
         for x in accepted:
@@ -310,11 +338,24 @@ class _Checker:
         how = "by the same consumer" if same_consumer else "by a get that returned before the other began"
         if per_producer:
             clause = "SQ-SHARED-1" if self.simple else ("QUEUE-FIFO-1" if same_consumer else "CONC-ORDER-1")
-            self.fail(clause, f"{later.op.key} was got before {first.op.key}, which {first.process} put first ({how})",
-                      first, later, ga, gb)
+            self.fail(
+                clause,
+                f"{later.op.key} was got before {first.op.key}, which {first.process} put first ({how})",
+                first,
+                later,
+                ga,
+                gb,
+            )
         elif self.exact:
-            self.fail(self._global_fifo(), f"{later.op.key} was got before {first.op.key}, whose put returned before "
-                      f"{later.op.key}'s began ({how})", first, later, ga, gb)
+            self.fail(
+                self._global_fifo(),
+                f"{later.op.key} was got before {first.op.key}, whose put returned before "
+                f"{later.op.key}'s began ({how})",
+                first,
+                later,
+                ga,
+                gb,
+            )
         else:
             self.events.add("cross-producer inversion")
             self.eventual_seen = True
@@ -331,19 +372,29 @@ class _Checker:
                 if low <= r.value <= high:
                     self.held("CONC-COUNT-1")
                 else:
-                    self.fail("CONC-COUNT-1", f"{r.process}: qsize() returned {r.value}; the queue held between {low} and "
-                              f"{high} items during the call", r)
+                    self.fail(
+                        "CONC-COUNT-1",
+                        f"{r.process}: qsize() returned {r.value}; the queue held between {low} and "
+                        f"{high} items during the call",
+                        r,
+                    )
             elif name is Action.FULL and r.status is Status.OK:
                 could_be_full = m is not None and high >= m
                 could_be_room = m is None or low < m
                 if (r.value and not could_be_full) or (not r.value and not could_be_room):
-                    self.fail("CONC-COUNT-1", f"{r.process}: full() returned {r.value}; the queue held between {low} "
-                              f"and {high} items during the call (maxsize {m})", r)
+                    self.fail(
+                        "CONC-COUNT-1",
+                        f"{r.process}: full() returned {r.value}; the queue held between {low} "
+                        f"and {high} items during the call (maxsize {m})",
+                        r,
+                    )
                 else:
                     self.held("CONC-COUNT-1")
             elif name is Action.EMPTY and r.status is Status.OK and r.value is False:
                 if high < 1:
-                    self.fail("CONC-COUNT-1", f"{r.process}: empty() returned False; no item could have been in the queue", r)
+                    self.fail(
+                        "CONC-COUNT-1", f"{r.process}: empty() returned False; no item could have been in the queue", r
+                    )
                 else:
                     self.held("CONC-COUNT-1")
             elif _is_put(r) and not self.simple:
@@ -355,17 +406,26 @@ class _Checker:
         if _signalled(r):
             clause = "QUEUE-PUT-2" if timed else "QUEUE-MAXSIZE-2"
             if m is None or high < m:
-                self.fail(clause, f"{r.process}: {r.op} raised Full; the queue held at most {high} items during the "
-                          f"call (maxsize {m})", r)
+                self.fail(
+                    clause,
+                    f"{r.process}: {r.op} raised Full; the queue held at most {high} items during the "
+                    f"call (maxsize {m})",
+                    r,
+                )
                 return
             self.held(clause)
-            if any(g.process != r.process and g.t_inv < r.t_ret and r.t_inv < g.t_ret for g in self.records if _is_get(g)):
+            if any(
+                g.process != r.process and g.t_inv < r.t_ret and r.t_inv < g.t_ret for g in self.records if _is_get(g)
+            ):
                 self.events.add("Full under contention")
         elif r.status is Status.OK and m is not None:
             clause = "QUEUE-PUT-2" if timed else "QUEUE-MAXSIZE-1"
             if low >= m:
-                self.fail(clause, f"{r.process}: {r.op} succeeded while the queue held at least {low} items throughout "
-                          f"(maxsize {m})", r)
+                self.fail(
+                    clause,
+                    f"{r.process}: {r.op} succeeded while the queue held at least {low} items throughout (maxsize {m})",
+                    r,
+                )
             else:
                 self.held(clause)
 
@@ -375,7 +435,9 @@ class _Checker:
         for r in self.records:
             if r.process == DRAIN or r.status is Status.HUNG:
                 continue
-            says_empty = (_is_get(r) and _signalled(r)) or (r.op.name is Action.EMPTY and r.status is Status.OK and r.value is True)
+            says_empty = (_is_get(r) and _signalled(r)) or (
+                r.op.name is Action.EMPTY and r.status is Status.OK and r.value is True
+            )
             if not says_empty:
                 continue
             taken = self.counts.before(self.counts.gets_begun, r.t_ret)
@@ -383,8 +445,12 @@ class _Checker:
             if self.exact:
                 clause = "SQ-EMPTY-1" if self.simple else "CONC-LEVEL-1"
                 if present >= 1:
-                    self.fail(clause, f"{r.process}: {r.op} reported an empty queue while at least {present} accepted "
-                              "item(s) were there throughout", r)
+                    self.fail(
+                        clause,
+                        f"{r.process}: {r.op} reported an empty queue while at least {present} accepted "
+                        "item(s) were there throughout",
+                        r,
+                    )
                 else:
                     self.held(clause)
                 continue
@@ -395,8 +461,12 @@ class _Checker:
                 continue
             ready = sum(p.process in flushed and flushed[p.process] < r.t_inv for p in accepted) - taken
             if ready >= 1:
-                self.fail("CONC-EMPTY-1", f"{r.process}: {r.op} reported an empty queue while at least {ready} "
-                          "flushed item(s) were there throughout", r)
+                self.fail(
+                    "CONC-EMPTY-1",
+                    f"{r.process}: {r.op} reported an empty queue while at least {ready} "
+                    "flushed item(s) were there throughout",
+                    r,
+                )
                 continue
             self.held("CONC-EMPTY-1")
             if present >= 1:
@@ -412,7 +482,7 @@ class _Checker:
         if any(x.process != y.process and x.t_inv < y.t_ret and y.t_inv < x.t_ret for x in big for y in big):
             self.events.add("concurrent puts of items over PIPE_BUF")
 
-    def _flush_times(self) -> Dict[str, int]:
+    def _flush_times(self) -> dict[str, int]:
         return {r.process: r.t_ret for r in self.records if r.op.name is Action.FLUSH and r.status is Status.OK}
 
     def run(self, final: bool) -> Verdict:
@@ -439,4 +509,3 @@ def check(history: History, final: bool = True) -> Verdict:
 
 def describe(violations: Iterable[Violation]) -> str:
     return "\n".join(str(v) for v in violations)
-

@@ -34,7 +34,7 @@ a passing check of its clause.
 """
 
 from collections import Counter
-from typing import Dict, List, Optional, Set
+from typing import Optional
 
 from conformance.adapter import Consistency, Mode
 from conformance.checkers.history import History, Verdict, Violation
@@ -44,9 +44,17 @@ EOF, BROKEN = "EOFError", "BrokenPipeError"
 
 #: Every clause the checker judges on a pipe's histories.
 CLAUSES = (
-    "CONC-PIPE-1", "CONC-PIPE-2", "CONC-PIPE-3", "PIPE-FIFO-1", "PIPE-DIRECTION-1", "PIPE-EOF-1", "PIPE-EOF-3",
-    "PIPE-EOF-4", "PIPE-POLL-6", "CONC-SAFE-1",
-)  # fmt: skip
+    "CONC-PIPE-1",
+    "CONC-PIPE-2",
+    "CONC-PIPE-3",
+    "PIPE-FIFO-1",
+    "PIPE-DIRECTION-1",
+    "PIPE-EOF-1",
+    "PIPE-EOF-3",
+    "PIPE-EOF-4",
+    "PIPE-POLL-6",
+    "CONC-SAFE-1",
+)
 
 
 def _other(end: str) -> str:
@@ -60,16 +68,16 @@ def _raised(r: Record, name: str) -> bool:
 class _PipeChecker:
     def __init__(self, history: History):
         self.records = sorted(history.records, key=lambda r: (r.process, r.index))
-        self.violations: List[Violation] = []
+        self.violations: list[Violation] = []
         self.passes: Counter = Counter()
-        self.events: Set[str] = set()
+        self.events: set[str] = set()
         self.processes = history.mode is Mode.PROCESSES
         # Processes each hold a copy of an end; threads and tasks share one, closed once for all.
         self.holders = {r.process for r in history.records} if self.processes else None
         #: The clauses for the end of file and the broken pipe: about every copy, or about the one shared end.
         self.eof_clause = "CONC-PIPE-2" if self.processes else "PIPE-EOF-1"
         self.broken_clause = "CONC-PIPE-3" if self.processes else "PIPE-EOF-4"
-        self.on: Dict[str, List[Record]] = {end: [r for r in self.records if r.op.end == end] for end in ENDS}
+        self.on: dict[str, list[Record]] = {end: [r for r in self.records if r.op.end == end] for end in ENDS}
         self.sent = {end: [r for r in self.on[end] if r.op.name == "send" and r.status == "ok"] for end in ENDS}
 
     def fail(self, clause: str, message: str, *witness: Record) -> None:
@@ -108,12 +116,18 @@ class _PipeChecker:
             else:
                 wanted = expected[position] if position < len(expected) else None
                 what = f"the next message sent was {wanted.op.key}" if wanted else "everything sent had been received"
-                self.fail("PIPE-FIFO-1", f"end {end} received {r.value} out of turn: {what}",
-                          *([wanted, r] if wanted else [r]))
+                self.fail(
+                    "PIPE-FIFO-1",
+                    f"end {end} received {r.value} out of turn: {what}",
+                    *([wanted, r] if wanted else [r]),
+                )
                 return
         if position < len(expected) and not any(r.status == "hung" for r in self.records):
-            self.fail("PIPE-FIFO-1", f"{len(expected) - position} message(s) sent to end {end} were never received",
-                      *expected[position:position + 3])
+            self.fail(
+                "PIPE-FIFO-1",
+                f"{len(expected) - position} message(s) sent to end {end} were never received",
+                *expected[position : position + 3],
+            )
 
     def status(self) -> None:
         for r in self.records:
@@ -129,8 +143,12 @@ class _PipeChecker:
         if r.op.name == "expect_eof":
             closed = self.closed(_other(r.op.end))
             if closed is not None and closed[1] < r.t_ret:
-                self.fail(self.eof_clause, f"end {r.op.end}: recv() did not raise EOFError although every process "
-                          f"had closed end {_other(r.op.end)} and everything sent had been received", r)
+                self.fail(
+                    self.eof_clause,
+                    f"end {r.op.end}: recv() did not raise EOFError although every process "
+                    f"had closed end {_other(r.op.end)} and everything sent had been received",
+                    r,
+                )
             else:
                 self.fail(self.eof_clause, f"end {r.op.end}: recv() waiting for the end of file did not return", r)
         elif r.op.name == "recv":
@@ -151,18 +169,26 @@ class _PipeChecker:
             if not _raised(r, EOF):
                 continue
             if closed is None or r.t_ret < closed[0]:
-                self.fail(self.eof_clause, f"end {end}: recv() raised EOFError while a process still held end "
-                          f"{_other(end)} open", r, *self._open_copies(_other(end), r.t_ret))
+                self.fail(
+                    self.eof_clause,
+                    f"end {end}: recv() raised EOFError while a process still held end {_other(end)} open",
+                    r,
+                    *self._open_copies(_other(end), r.t_ret),
+                )
             elif received < len(self.sent[_other(end)]):
-                self.fail("PIPE-EOF-1", f"end {end}: recv() raised EOFError with "
-                          f"{len(self.sent[_other(end)]) - received} message(s) sent to it not yet received", r)
+                self.fail(
+                    "PIPE-EOF-1",
+                    f"end {end}: recv() raised EOFError with "
+                    f"{len(self.sent[_other(end)]) - received} message(s) sent to it not yet received",
+                    r,
+                )
             else:
                 self.held(self.eof_clause)
                 self.held("PIPE-EOF-1")
                 if r.t_inv < closed[0]:
                     self.events.add("end of file waited for the last copy of the other end to close")
 
-    def _open_copies(self, end: str, t: int) -> List[Record]:
+    def _open_copies(self, end: str, t: int) -> list[Record]:
         return [r for r in self.on[end] if r.op.name == "close" and r.t_inv > t]
 
     def broken_pipe(self, end: str) -> None:
@@ -172,14 +198,22 @@ class _PipeChecker:
                 continue
             if _raised(r, BROKEN):
                 if closed is None or r.t_ret < closed[0]:
-                    self.fail(self.broken_clause, f"end {end}: send() raised BrokenPipeError while a process still held "
-                              f"end {_other(end)} open", r, *self._open_copies(_other(end), r.t_ret))
+                    self.fail(
+                        self.broken_clause,
+                        f"end {end}: send() raised BrokenPipeError while a process still held end {_other(end)} open",
+                        r,
+                        *self._open_copies(_other(end), r.t_ret),
+                    )
                 else:
                     self.held(self.broken_clause)
                     self.events.add("BrokenPipeError after the last copy closed")
             elif closed is not None and closed[1] < r.t_inv:
-                self.fail(self.broken_clause, f"end {end}: send() did not raise BrokenPipeError although every process "
-                          f"had closed end {_other(end)} before it began", r)
+                self.fail(
+                    self.broken_clause,
+                    f"end {end}: send() did not raise BrokenPipeError although every process "
+                    f"had closed end {_other(end)} before it began",
+                    r,
+                )
 
     def poll(self, end: str) -> None:
         closed = self.closed(_other(end))
@@ -196,15 +230,25 @@ class _PipeChecker:
             waiting = sum(s.t_ret < r.t_inv for s in incoming) - received
             eof = closed is not None and closed[1] < r.t_inv
             if r.value is False and waiting > 0:
-                self.fail("PIPE-POLL-6", f"end {end}: poll() returned False with {waiting} message(s) sent and "
-                          "not yet received", r)
+                self.fail(
+                    "PIPE-POLL-6",
+                    f"end {end}: poll() returned False with {waiting} message(s) sent and not yet received",
+                    r,
+                )
             elif r.value is False and eof:
-                self.fail("PIPE-EOF-3", f"end {end}: poll() returned False although every process had closed "
-                          f"end {_other(end)}", r)
-            elif r.value is True and sum(s.t_inv < r.t_ret for s in begun) - received <= 0 and (
-                    closed is None or closed[0] > r.t_ret):
-                self.fail("PIPE-POLL-6", f"end {end}: poll() returned True with nothing sent to it and the other "
-                          "end open", r)
+                self.fail(
+                    "PIPE-EOF-3",
+                    f"end {end}: poll() returned False although every process had closed end {_other(end)}",
+                    r,
+                )
+            elif (
+                r.value is True
+                and sum(s.t_inv < r.t_ret for s in begun) - received <= 0
+                and (closed is None or closed[0] > r.t_ret)
+            ):
+                self.fail(
+                    "PIPE-POLL-6", f"end {end}: poll() returned True with nothing sent to it and the other end open", r
+                )
             elif r.value is True and eof:
                 self.held("PIPE-EOF-3")
             else:

@@ -29,7 +29,8 @@ import socket
 import struct
 import threading
 import time
-from typing import Any, Dict, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any, Optional
 
 _HEADER = struct.Struct("!I")
 
@@ -133,7 +134,7 @@ class Listener:
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock.bind(self.address)
         self._sock.listen(64)
-        self._early: Dict[str, Channel] = {}
+        self._early: dict[str, Channel] = {}
 
     def accept(self, token: str, deadline: float, alive=lambda: True) -> Optional[Channel]:
         """The channel of the worker announcing ``token``, or None if it has not connected within ``deadline``
@@ -224,4 +225,3 @@ def remove(paths: Iterable[Optional[str]]) -> None:
                 os.unlink(path)
             except OSError:
                 pass
-

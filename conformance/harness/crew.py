@@ -35,8 +35,9 @@ import functools
 import os
 import select
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Optional
 
 from conformance.harness import heartbeat, timing
 from conformance.harness.control import Listener, Slots
@@ -86,13 +87,17 @@ class Stall:
         with it) could not keep it: the operation's time is no evidence of
         a hang.  A worker blocked for real is noticed on time.
         """
-        return self.reason is StallReason.HUNG and self.late > timing.NOTICE_LATE and self.overslept > timing.NOTICE_LATE
+        return (
+            self.reason is StallReason.HUNG and self.late > timing.NOTICE_LATE and self.overslept > timing.NOTICE_LATE
+        )
 
     def describe(self) -> str:
         where = f"operation {self.index} ({self.op})" if self.op is not None else "the start"
         if self.reason is StallReason.NOT_EXITED:
-            return (f"worker(s) {self.worker} did not end within {self.elapsed:.2f}s of finishing their scripts, "
-                    "although the test process was draining the queue")
+            return (
+                f"worker(s) {self.worker} did not end within {self.elapsed:.2f}s of finishing their scripts, "
+                "although the test process was draining the queue"
+            )
         if self.reason is StallReason.NEVER_STARTED:
             return f"worker {self.worker} never started: {self.death or 'it did not reach the start barrier'}"
         if self.reason is StallReason.DIED:
@@ -101,21 +106,25 @@ class Stall:
         if self.late <= timing.NOTICE_LATE:
             return text
         if self.host_stalled:
-            return (f"{text}; noticed {self.late:.1f}s after its deadline, because the test process's wait for the "
-                    f"workers returned {self.overslept:.1f}s later than it asked: the host did not run the test process")
-        return (f"{text}; noticed {self.late:.1f}s after its deadline: the test process was held up outside its "
-                "wait for the workers (in a call of the implementation, such as the drain or a proxy's finalizer)")
+            return (
+                f"{text}; noticed {self.late:.1f}s after its deadline, because the test process's wait for the "
+                f"workers returned {self.overslept:.1f}s later than it asked: the host did not run the test process"
+            )
+        return (
+            f"{text}; noticed {self.late:.1f}s after its deadline: the test process was held up outside its "
+            "wait for the workers (in a call of the implementation, such as the drain or a proxy's finalizer)"
+        )
 
 
 class _Worker:
-    def __init__(self, number: int, name: str, script: Tuple[Op, ...], seed: int):
+    def __init__(self, number: int, name: str, script: tuple[Op, ...], seed: int):
         self.number = number
         self.name = name
         self.script = script
         self.seed = seed
         self.enlisted: Optional[Enlisted] = None
         self.channel = None
-        self.records: Optional[List[Record]] = None
+        self.records: Optional[list[Record]] = None
         self.current: Optional[int] = None
         self.since = time.monotonic_ns()
         self.ended = False
@@ -123,7 +132,7 @@ class _Worker:
 
     def flush_ahead(self) -> bool:
         """Whether a flush is still to come (or in progress) in this worker's script."""
-        return any(op.name is Action.FLUSH for op in self.script[self.current or 0:])
+        return any(op.name is Action.FLUSH for op in self.script[self.current or 0 :])
 
     def deadline(self) -> float:
         if self.current is None:
@@ -136,7 +145,7 @@ class _Worker:
         Progress has no signal: the worker may begin one of them right after
         the crew last looked, so the crew must look again within it.
         """
-        ahead = self.script[0 if self.current is None else self.current + 1:]
+        ahead = self.script[0 if self.current is None else self.current + 1 :]
         return min((patience(deadline_of(op), shrinking=False) for op in ahead), default=None)
 
 
@@ -165,12 +174,12 @@ class Crew:
         self._resource = resource
         self._close_in_child = tuple(close_in_child)
         self._slots: Optional[Slots] = None
-        self.workers: List[_Worker] = []
+        self.workers: list[_Worker] = []
         self._signalled: set = set()
-        self._waiting: Dict[int, List[_Worker]] = {}
+        self._waiting: dict[int, list[_Worker]] = {}
         self._overslept = 0.0
         #: Workers still running after :meth:`reap` (threads stuck in a call cannot be ended).
-        self.left_behind: List[str] = []
+        self.left_behind: list[str] = []
 
     def __enter__(self) -> "Crew":
         return self
@@ -179,7 +188,7 @@ class Crew:
         self.reap()
 
     @_resting
-    def start(self, scripts: Sequence[Tuple[str, Tuple[Op, ...], int]]) -> Optional[Stall]:
+    def start(self, scripts: Sequence[tuple[str, tuple[Op, ...], int]]) -> Optional[Stall]:
         """Start one worker per ``(name, script, seed)`` and release them together; a Stall if one never starts."""
         self._slots = Slots(len(scripts))
         resources = self._resource if isinstance(self._resource, tuple) else (self._resource,)
@@ -190,14 +199,25 @@ class Crew:
                     raise ValueError(f"a script has at most {MAX_SCRIPT} operations")
                 worker = _Worker(len(self.workers), name, tuple(script), seed)
                 self.workers.append(worker)
-                worker.enlisted = Enlisted(self._adapter, listener, resources, f"ipc-conformance worker {name}", self._close_in_child)
+                worker.enlisted = Enlisted(
+                    self._adapter, listener, resources, f"ipc-conformance worker {name}", self._close_in_child
+                )
             for worker in self.workers:
                 heartbeat.beat(f"starting crew worker {worker.name}", CONNECT_DEADLINE)
                 worker.channel = listener.accept(worker.enlisted.token, CONNECT_DEADLINE, worker.enlisted.worker.alive)
                 if worker.channel is None:
                     return self._never_started(worker)
-                worker.channel.send((Message.SCRIPT, worker.number, worker.name, worker.script, worker.seed,
-                                     self._slots.path, len(scripts)))  # fmt: skip
+                worker.channel.send(
+                    (
+                        Message.SCRIPT,
+                        worker.number,
+                        worker.name,
+                        worker.script,
+                        worker.seed,
+                        self._slots.path,
+                        len(scripts),
+                    )
+                )
         finally:
             listener.close()
         for worker in self.workers:
@@ -245,8 +265,15 @@ class Crew:
             worker.enlisted.worker.join(timing.IMMEDIATE)
             self._read_progress()
             op = worker.script[worker.current] if worker.current is not None else None
-            return Stall(StallReason.DIED, worker.name, op, worker.current, (time.monotonic_ns() - worker.since) / 1e9,
-                         worker.enlisted.worker.exitcode, death=worker.enlisted.death())  # fmt: skip
+            return Stall(
+                StallReason.DIED,
+                worker.name,
+                op,
+                worker.current,
+                (time.monotonic_ns() - worker.since) / 1e9,
+                worker.enlisted.worker.exitcode,
+                death=worker.enlisted.death(),
+            )
         return None
 
     def _signal(self, key: int) -> None:
@@ -290,8 +317,15 @@ class Crew:
             if overdue:
                 when, worker = min(overdue, key=lambda late: late[1].since)
                 op = worker.script[worker.current] if worker.current is not None else None
-                return Stall(StallReason.HUNG, worker.name, op, worker.current, (now - worker.since) / 1e9,
-                             late=(now - when) / 1e9, overslept=self._overslept)  # fmt: skip
+                return Stall(
+                    StallReason.HUNG,
+                    worker.name,
+                    op,
+                    worker.current,
+                    (now - worker.since) / 1e9,
+                    late=(now - when) / 1e9,
+                    overslept=self._overslept,
+                )
             wake = min(when for when, _ in due)
             upcoming = [d for d in (w.next_deadline() for w in pending) if d is not None]
             if upcoming:
@@ -312,7 +346,7 @@ class Crew:
             self._overslept = (time.monotonic_ns() - now) / 1e9 - asked
 
     @staticmethod
-    def _flushing_since(pending: List[_Worker]) -> Optional[int]:
+    def _flushing_since(pending: list[_Worker]) -> Optional[int]:
         """When the earliest flush in progress began, if every pending worker waits for another worker."""
         current = [(w.script[w.current].name if w.current is not None else None, w.since) for w in pending]
         if not all(name in WAITS_FOR_OTHERS for name, _ in current):
@@ -354,10 +388,12 @@ class Crew:
                 help_step()
             else:
                 wake = start + (timing.HELP_AFTER if help_step is not None else deadline)
-                heartbeat.beat(f"waiting for crew workers {', '.join(w.name for w in running)} to end", max(0.0, wake - now))
+                heartbeat.beat(
+                    f"waiting for crew workers {', '.join(w.name for w in running)} to end", max(0.0, wake - now)
+                )
                 select.select([w.channel for w in running], [], [], max(0.0, wake - now))
 
-    def hung_records(self, stall: Stall) -> List[Record]:
+    def hung_records(self, stall: Stall) -> list[Record]:
         """A ``hung`` record for the operation each unreported worker is stuck in."""
         self._read_progress()
         now = time.monotonic_ns()
@@ -368,10 +404,10 @@ class Crew:
                 hung.append(Record(worker.name, worker.current, op, Status.HUNG, None, worker.since, now))
         return hung
 
-    def records(self) -> List[Record]:
+    def records(self) -> list[Record]:
         return [r for w in self.workers for r in (w.records or ())]
 
-    def exited_normally(self) -> List[str]:
+    def exited_normally(self) -> list[str]:
         """Workers that have ended with exit code 0 (a normal exit flushes their queues)."""
         return [w.name for w in self.workers if w.enlisted is not None and w.enlisted.worker.exitcode == 0]
 
@@ -427,4 +463,3 @@ def open_fds() -> Optional[int]:
             continue
         count += not os.path.basename(target).startswith("pym-")
     return count
-

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from conformance.harness import heartbeat, timing
 
@@ -37,7 +37,9 @@ class Outcome:
         if self.hung:
             text = f"{self.what} did not return within {self.elapsed:.2f}s"
         elif self.error is not None:
-            text = f"{self.what} raised {qualified_name(type(self.error))}({short(self.error)}) after {self.elapsed:.3f}s"
+            text = (
+                f"{self.what} raised {qualified_name(type(self.error))}({short(self.error)}) after {self.elapsed:.3f}s"
+            )
         else:
             text = f"{self.what} returned {short(self.value)} after {self.elapsed:.3f}s"
         if self.printed:
@@ -76,7 +78,7 @@ class _CallThread:
     """
 
     def __init__(self):
-        self.jobs: "queue.SimpleQueue[Callable[[], None]]" = queue.SimpleQueue()
+        self.jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         #: A forked child inherits this object but not the thread: it must start its own.
         self.pid = os.getpid()
         threading.Thread(target=self._serve, name="ipc-conformance: calls", daemon=True).start()
@@ -112,7 +114,9 @@ def patience(deadline: float, shrinking: bool = True) -> float:
     return deadline
 
 
-def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing.OPERATION_DEADLINE, **kwargs: Any) -> Outcome:
+def call(
+    what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing.OPERATION_DEADLINE, **kwargs: Any
+) -> Outcome:
     """Run ``fn(*args, **kwargs)`` with a deadline and report what happened.
 
     The call runs on a helper thread.  If it has not returned by the
@@ -154,7 +158,7 @@ def call(what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing
     return Outcome(what, elapsed=time.monotonic() - started, hung=True)
 
 
-def eventually(predicate: Callable[[], bool], deadline: float = timing.VISIBILITY_DEADLINE) -> Tuple[bool, float]:
+def eventually(predicate: Callable[[], bool], deadline: float = timing.VISIBILITY_DEADLINE) -> tuple[bool, float]:
     """Poll ``predicate`` until it is true or ``deadline`` passes.
 
     Returns ``(became_true, seconds_waited)``.  The pause between polls

@@ -122,7 +122,9 @@ class Heartbeat:
         #: False while nothing is watched (Phase.OFF): the harness's beats then leave the file alone.
         self.watching = False
 
-    def _write(self, phase: Phase, due: float, since: float, what: Optional[str] = None, test: Optional[str] = None) -> None:
+    def _write(
+        self, phase: Phase, due: float, since: float, what: Optional[str] = None, test: Optional[str] = None
+    ) -> None:
         with self._lock:
             self._sequence += 1  # odd: a write is in progress
             _SEQUENCE.pack_into(self._map, 0, self._sequence)

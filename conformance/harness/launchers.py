@@ -25,7 +25,7 @@ its workers can judge: an exit that flushes a queue needs processes.
 import os
 import signal
 import threading
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from conformance.adapter import Mode
 from conformance.harness.handoff import INHERIT, Handoff, Shared
@@ -74,10 +74,10 @@ class Launcher:
     start_method: Optional[str] = None
     handoff: Handoff = INHERIT
 
-    def start(self, target: Callable[..., Any], args: Tuple[Any, ...], name: str) -> Worker:
+    def start(self, target: Callable[..., Any], args: tuple[Any, ...], name: str) -> Worker:
         raise NotImplementedError
 
-    def children(self) -> List[Any]:
+    def children(self) -> list[Any]:
         """The processes of this launcher's kind still running (for the leak checks); none for threads and tasks."""
         return []
 
@@ -158,7 +158,7 @@ class Processes(Launcher):
         method = getattr(context, "get_start_method", None)
         self.start_method = method() if method is not None else None
 
-    def children(self) -> List[Any]:
+    def children(self) -> list[Any]:
         active = getattr(self.context, "active_children", None)
         return list(active()) if active is not None else []
 
@@ -170,7 +170,7 @@ class Processes(Launcher):
 
 
 class _ThreadWorker(Worker):
-    def __init__(self, name: str, target: Callable[..., Any], args: Tuple[Any, ...]):
+    def __init__(self, name: str, target: Callable[..., Any], args: tuple[Any, ...]):
         super().__init__(name)
         self._code: Optional[int] = None
 
@@ -267,11 +267,13 @@ class Tasks(Launcher):
         return _TaskWorker(name, asyncio.run_coroutine_threadsafe(target(*args), self.loop))
 
 
-def _handed(handoff: Handoff, sent: Tuple[Any, ...], target: Callable[..., Any], args: Tuple[Any, ...]) -> Any:
+def _handed(handoff: Handoff, sent: tuple[Any, ...], target: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     return target(*(handoff.receive(item) for item in sent), *args)
 
 
-def start_with(launcher: Launcher, target: Callable[..., Any], resources: Tuple[Any, ...], args: Tuple[Any, ...], name: str) -> Worker:
+def start_with(
+    launcher: Launcher, target: Callable[..., Any], resources: tuple[Any, ...], args: tuple[Any, ...], name: str
+) -> Worker:
     """Start ``target(*resources, *args)`` as a worker, each resource handed over the launcher's way."""
     sent = tuple(launcher.handoff.send(resource) for resource in resources)
     return launcher.start(_handed, (launcher.handoff, sent, target, args), name)

@@ -13,13 +13,13 @@ depends on the standard library and light modules of the suite only.
 
 import enum
 import queue as queue_module
-from typing import Any, NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple, Optional
 
 from conformance.harness.deadline import qualified_name, short
 from conformance.primitives import QueueCall
 
 #: Who put an item and its number in that producer's sequence: unique per scenario.
-Key = Tuple[str, int]
+Key = tuple[str, int]
 
 #: The names of a pipe's ends in scenarios: ``Pipe()`` returns ``(a, b)``.
 ENDS = ("a", "b")
@@ -152,7 +152,7 @@ def payload(key: Key, size: int) -> bytes:
     return (stamp * (size // len(stamp) + 1))[:size]
 
 
-def item(key: Key, size: int) -> Tuple[str, int, bytes]:
+def item(key: Key, size: int) -> tuple[str, int, bytes]:
     return (key[0], key[1], payload(key, size))
 
 
@@ -183,8 +183,12 @@ def call_of(op: Op) -> QueueCall:
     """The call form a queue put or get uses: the op's own, else the basic one for its action."""
     if op.form is not None:
         return op.form
-    return {Action.PUT: QueueCall.PUT, Action.PUT_NOWAIT: QueueCall.PUT_NOWAIT, Action.GET: QueueCall.GET,
-            Action.GET_NOWAIT: QueueCall.GET_NOWAIT}[op.name]  # fmt: skip
+    return {
+        Action.PUT: QueueCall.PUT,
+        Action.PUT_NOWAIT: QueueCall.PUT_NOWAIT,
+        Action.GET: QueueCall.GET,
+        Action.GET_NOWAIT: QueueCall.GET_NOWAIT,
+    }[op.name]
 
 
 class Invocation(NamedTuple):
@@ -192,7 +196,7 @@ class Invocation(NamedTuple):
     and how to read its result."""
 
     method: Any
-    args: Tuple[Any, ...]
+    args: tuple[Any, ...]
     kwargs: dict
     reads_item: bool
 

@@ -19,7 +19,8 @@ process that does not), also when a test fails.
 import signal
 import time
 import uuid
-from typing import Any, Iterable, Optional, Tuple
+from collections.abc import Iterable
+from typing import Any, Optional
 
 from conformance.adapter import Mode
 from conformance.harness import heartbeat, timing
@@ -36,7 +37,9 @@ class PeerError(Exception):
 class Enlisted:
     """A worker started with the harness's control plane: its handle, token and captured output."""
 
-    def __init__(self, adapter, listener: Listener, resources: Tuple[Any, ...], name: str, close_in_child: Iterable[Any] = ()):
+    def __init__(
+        self, adapter, listener: Listener, resources: tuple[Any, ...], name: str, close_in_child: Iterable[Any] = ()
+    ):
         launcher = adapter.launcher
         self.token = uuid.uuid4().hex
         processes = launcher.mode is Mode.PROCESSES
@@ -46,7 +49,9 @@ class Enlisted:
         closing = tuple(close_in_child) if processes and not launcher.handoff.shared else ()
         sent = tuple(launcher.handoff.send(r) for r in resources + closing)
         target = main_async if launcher.mode is Mode.TASKS else main
-        self.worker = launcher.start(target, (listener.address, self.token, launcher.handoff, sent, self.capture, len(closing)), name)
+        self.worker = launcher.start(
+            target, (listener.address, self.token, launcher.handoff, sent, self.capture, len(closing)), name
+        )
 
     def ending(self) -> str:
         """How the worker ended: killed by which signal, or its exit code."""
@@ -70,7 +75,9 @@ class Enlisted:
 
     def died(self, what: str, elapsed: float, gone: str = "") -> Outcome:
         """The outcome of a command the worker was running when it died, with what it printed in full."""
-        return Outcome(what, error=ChildProcessError(f"the peer {gone}{self.ending()}"), elapsed=elapsed, printed=self.printed())
+        return Outcome(
+            what, error=ChildProcessError(f"the peer {gone}{self.ending()}"), elapsed=elapsed, printed=self.printed()
+        )
 
     def release(self) -> None:
         self.worker.release()

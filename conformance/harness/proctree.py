@@ -15,8 +15,9 @@ This module imports only the standard library: the supervisor imports it.
 import os
 import signal
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Optional
 
 #: Command-line fragments of the services of ``multiprocessing`` and its forks (billiard, multiprocess, loky).
 SERVICES = ("resource_tracker", "semaphore_tracker", "forkserver import main")
@@ -31,7 +32,7 @@ class Process:
         return f"pid {self.pid} ({self.command})"
 
 
-def _stat(pid: int) -> Optional[Tuple[str, int]]:
+def _stat(pid: int) -> Optional[tuple[str, int]]:
     """The state letter and parent pid of ``pid``, or None if it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
@@ -66,13 +67,13 @@ def stopped(pid: int) -> bool:
     return stat is not None and stat[0] in ("T", "t")
 
 
-def descendants(pid: int) -> List[Process]:
+def descendants(pid: int) -> list[Process]:
     """Every living descendant of ``pid``, parents before children; empty where there is no ``/proc``."""
     try:
         names = os.listdir("/proc")
     except OSError:
         return []
-    children: Dict[int, List[int]] = {}
+    children: dict[int, list[int]] = {}
     for name in names:
         if not name.isdigit():
             continue
@@ -99,7 +100,7 @@ def signal_all(processes: Iterable[Process], signum: int) -> None:
             pass
 
 
-def end(processes: List[Process], grace: float) -> List[Process]:
+def end(processes: list[Process], grace: float) -> list[Process]:
     """Terminate ``processes``, then kill those still alive after ``grace`` seconds; returns those that were killed.
 
     The wait is a bounded poll of ``/proc`` (a process that is not our

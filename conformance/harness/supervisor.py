@@ -41,7 +41,7 @@ import signal
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import List, Optional, Tuple
+from typing import Optional
 
 from conformance.harness import heartbeat, proctree, timing
 from conformance.harness.heartbeat import Phase
@@ -96,29 +96,40 @@ class Finding:
     phase: str
     stalled: float
     tracebacks: str
-    killed: List[str] = field(default_factory=list)
+    killed: list[str] = field(default_factory=list)
 
     def headline(self) -> str:
         if self.verdict is Verdict.STUCK_AT_EXIT:
-            return (f"ipc-conformance watchdog: the test process (pid {self.pid}) was still running "
-                    f"{self.stalled:.0f} s after the run's summary; it was killed")  # fmt: skip
+            return (
+                f"ipc-conformance watchdog: the test process (pid {self.pid}) was still running "
+                f"{self.stalled:.0f} s after the run's summary; it was killed"
+            )
         where = f"after {self.test}" if self.phase == Phase.IDLE.name else f"in {self.test}"
-        return (f"ipc-conformance watchdog: the test process made no progress for {self.stalled:.0f} s "
-                f"during {self.doing} {where}; it was killed")  # fmt: skip
+        return (
+            f"ipc-conformance watchdog: the test process made no progress for {self.stalled:.0f} s "
+            f"during {self.doing} {where}; it was killed"
+        )
 
     def text(self) -> str:
         if self.verdict is Verdict.STUCK_AT_EXIT:
-            why = ("Something kept the interpreter from exiting: a non-daemon thread, or an exit handler that waits "
-                   "(multiprocessing joins its non-daemon children at exit).")  # fmt: skip
+            why = (
+                "Something kept the interpreter from exiting: a non-daemon thread, or an exit handler that waits "
+                "(multiprocessing joins its non-daemon children at exit)."
+            )
         else:
-            why = ("Its deadline had passed by more than the watchdog's slack, so the harness's own deadline could not "
-                   "fire: the process was stopped as a whole (a call holding the GIL, a deadlock in C) and is "
-                   "graded as a failure of the running test.")  # fmt: skip
+            why = (
+                "Its deadline had passed by more than the watchdog's slack, so the harness's own deadline could not "
+                "fire: the process was stopped as a whole (a call holding the GIL, a deadlock in C) and is "
+                "graded as a failure of the running test."
+            )
         lines = [self.headline() + ".", why]
         if self.killed:
             lines.append("Killed with it, the processes it had started: " + "; ".join(self.killed))
-        lines += ["", "Python traceback of every thread of the test process (faulthandler):",
-                  self.tracebacks or "(none: the process did not answer SIGUSR2)"]  # fmt: skip
+        lines += [
+            "",
+            "Python traceback of every thread of the test process (faulthandler):",
+            self.tracebacks or "(none: the process did not answer SIGUSR2)",
+        ]
         return "\n".join(lines)
 
     def save(self, path: str) -> None:
@@ -225,11 +236,11 @@ class Parent:
         return self.gone()
 
 
-def kill(pid: int, tree: List[proctree.Process]) -> None:
+def kill(pid: int, tree: list[proctree.Process]) -> None:
     proctree.signal_all([proctree.Process(pid, "")] + tree, signal.SIGKILL)
 
 
-def judge(state: heartbeat.State, files: Files, pid: int) -> Tuple[Finding, List[proctree.Process]]:
+def judge(state: heartbeat.State, files: Files, pid: int) -> tuple[Finding, list[proctree.Process]]:
     """Dump the stopped process's tracebacks, stop it and take its tree: what the watchdog saw, and whom to kill."""
     stalled = time.monotonic() - state.since
     tracebacks = dump_tracebacks(pid, files.tracebacks)
@@ -240,8 +251,16 @@ def judge(state: heartbeat.State, files: Files, pid: int) -> Tuple[Finding, List
     mine = os.getpid()
     tree = [p for p in proctree.descendants(pid) if p.pid != mine and not proctree.is_service(p)]
     verdict = Verdict.STUCK_AT_EXIT if state.phase is Phase.EXITING else Verdict.HUNG
-    finding = Finding(verdict, pid, state.test or "(no test yet)", state.doing(), state.phase.name, stalled, tracebacks,
-                      [p.describe() for p in tree])  # fmt: skip
+    finding = Finding(
+        verdict,
+        pid,
+        state.test or "(no test yet)",
+        state.doing(),
+        state.phase.name,
+        stalled,
+        tracebacks,
+        [p.describe() for p in tree],
+    )
     return finding, tree
 
 
@@ -295,12 +314,16 @@ def _open(path: str):
         return None
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conformance.harness.supervisor", description=__doc__.split("\n")[0])
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance.harness.supervisor", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--pid", type=int, required=True, help="the test process to watch (this process's parent)")
     parser.add_argument("--dir", required=True, help="the directory of the heartbeat, dumps and findings")
     parser.add_argument("--name", required=True, help="the watched process's name in that directory")
-    parser.add_argument("--announce", action="store_true", help="print a finding to the error output (no xdist controller will)")
+    parser.add_argument(
+        "--announce", action="store_true", help="print a finding to the error output (no xdist controller will)"
+    )
     parser.add_argument("--report", default=None, help="the JSON report to write a finding into")
     parser.add_argument("--owner", action="store_true", help="remove the directory once the test process has ended")
     args = parser.parse_args(argv)

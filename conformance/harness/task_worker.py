@@ -12,7 +12,7 @@ import pickle
 import random
 import struct
 import time
-from typing import Any, List, Optional, Tuple
+from typing import Any, Optional
 
 from conformance.harness.control import Slots
 from conformance.harness.operations import Action, Op, Record, Status, exception_name, prepare
@@ -41,7 +41,9 @@ class _AsyncChannel:
         self.writer.close()
 
 
-async def main_async(address: str, token: str, handoff, sent: Tuple[Any, ...], capture: Optional[str] = None, closing: int = 0) -> None:
+async def main_async(
+    address: str, token: str, handoff, sent: tuple[Any, ...], capture: Optional[str] = None, closing: int = 0
+) -> None:
     """A worker that is an asyncio task: operations with a ``coro_<name>`` form are awaited."""
     resource = _received(handoff, sent, closing)
     reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(address), CONNECT_DEADLINE)
@@ -78,7 +80,7 @@ async def _call_async(channel: _AsyncChannel, resource: Any, name: str, args: tu
         status = "ok"
     except BaseException as exc:  # report whatever the implementation raised
         value, status = exc.with_traceback(None), "raise"
-    replies: List[Any] = []
+    replies: list[Any] = []
 
     def keep(reply):
         pickle.dumps(reply)  # the same test as sending it: an unpicklable value is handed over in this process
@@ -88,10 +90,12 @@ async def _call_async(channel: _AsyncChannel, resource: Any, name: str, args: tu
     await channel.send(replies[-1])
 
 
-async def _run_script_async(channel: _AsyncChannel, resource: Any, number: int, name: str, script, seed: int, slots_path: str, slots_count: int) -> None:
+async def _run_script_async(
+    channel: _AsyncChannel, resource: Any, number: int, name: str, script, seed: int, slots_path: str, slots_count: int
+) -> None:
     slots = Slots(slots_count, slots_path)
     rng = random.Random(seed)
-    records: List[Record] = []
+    records: list[Record] = []
     try:
         await channel.send((Message.READY,))
         if (await channel.recv(CONNECT_DEADLINE))[0] is not Message.GO:
@@ -107,7 +111,7 @@ async def _run_script_async(channel: _AsyncChannel, resource: Any, number: int, 
         slots.close()
 
 
-async def _perform_async(channel: _AsyncChannel, resource: Any, op: Op) -> Tuple[Status, Any]:
+async def _perform_async(channel: _AsyncChannel, resource: Any, op: Op) -> tuple[Status, Any]:
     try:
         if op.name is Action.FLUSH:
             resource.close()
@@ -132,4 +136,3 @@ async def _perform_async(channel: _AsyncChannel, resource: Any, op: Op) -> Tuple
         if isinstance(exc, asyncio.CancelledError):
             raise
         return Status.RAISED, exception_name(exc)
-

@@ -18,7 +18,10 @@ def _scale() -> tuple:
     try:
         value = float(raw)
     except ValueError:
-        return 1.0, f"{ENV_VAR}={raw!r} is not a number; set it to a positive number such as 2 (slower runner) or unset it"
+        return (
+            1.0,
+            f"{ENV_VAR}={raw!r} is not a number; set it to a positive number such as 2 (slower runner) or unset it",
+        )
     if not value > 0 or value == float("inf"):
         return 1.0, f"{ENV_VAR}={raw!r} must be a positive number; set it to for example 2 (slower runner) or unset it"
     return value, None

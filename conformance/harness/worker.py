@@ -29,7 +29,7 @@ import random
 import signal
 import sys
 import time
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from conformance.harness.control import Channel, Slots
 from conformance.harness.operations import Action, Op, Record, Status, exception_name, prepare, received
@@ -120,10 +120,10 @@ def _die_with_parent() -> None:
 
 
 #: The channel of a process worker, closed only by the process's exit.
-_KEPT: List[Channel] = []
+_KEPT: list[Channel] = []
 
 
-def _received(handoff, sent: Tuple[Any, ...], closing: int) -> Any:
+def _received(handoff, sent: tuple[Any, ...], closing: int) -> Any:
     """The primitive (or the pair of pipe ends) from what the hand-off sent; the last ``closing`` objects sent are
     copies this worker must not keep, closed here."""
     objects = [handoff.receive(each) for each in sent]
@@ -136,7 +136,9 @@ def _received(handoff, sent: Tuple[Any, ...], closing: int) -> Any:
     return kept[0] if len(kept) == 1 else tuple(kept)
 
 
-def main(address: str, token: str, handoff, sent: Tuple[Any, ...], capture: Optional[str] = None, closing: int = 0) -> None:
+def main(
+    address: str, token: str, handoff, sent: tuple[Any, ...], capture: Optional[str] = None, closing: int = 0
+) -> None:
     """A worker of a thread or a process: connect, then serve (returning exits a process normally)."""
     if capture is not None:
         _quiet(capture)
@@ -195,16 +197,25 @@ def noise(rng: random.Random) -> float:
     return rng.choice((0.00002, 0.0001, 0.0005))
 
 
-def _outcome(op: Op, result: Any, reads: bool) -> Tuple[Status, Any]:
+def _outcome(op: Op, result: Any, reads: bool) -> tuple[Status, Any]:
     if reads:
         return Status.OK, received(result)
     return Status.OK, result if op.name in _ANSWERS else None
 
 
-def _run_script(channel: Channel, resource: Any, number: int, name: str, script: Tuple[Op, ...], seed: int, slots_path: str, slots_count: int) -> None:
+def _run_script(
+    channel: Channel,
+    resource: Any,
+    number: int,
+    name: str,
+    script: tuple[Op, ...],
+    seed: int,
+    slots_path: str,
+    slots_count: int,
+) -> None:
     slots = Slots(slots_count, slots_path)
     rng = random.Random(seed)
-    records: List[Record] = []
+    records: list[Record] = []
     try:
         channel.send((Message.READY,))
         if channel.recv(CONNECT_DEADLINE)[0] is not Message.GO:
@@ -224,7 +235,7 @@ def _run_script(channel: Channel, resource: Any, number: int, name: str, script:
         slots.close()
 
 
-def _perform(channel: Optional[Channel], resource: Any, op: Op) -> Tuple[Status, Any]:
+def _perform(channel: Optional[Channel], resource: Any, op: Op) -> tuple[Status, Any]:
     try:
         if op.name is Action.FLUSH:
             resource.close()
@@ -246,6 +257,6 @@ def _perform(channel: Optional[Channel], resource: Any, op: Op) -> Tuple[Status,
         return Status.RAISED, exception_name(exc)
 
 
-def perform_here(resource: Any, op: Op) -> Tuple[Status, Any]:
+def perform_here(resource: Any, op: Op) -> tuple[Status, Any]:
     """Run a queue or pipe operation in the test process (the prefix and the drain of a scenario: no signals)."""
     return _perform(None, resource, op)

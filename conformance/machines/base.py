@@ -20,7 +20,7 @@ into failures of other clauses.  The next example starts afresh.
 
 import functools
 import sys
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from hypothesis import event, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
@@ -59,9 +59,9 @@ class ConformanceMachine(RuleBasedStateMachine):
     def __init__(self, adapter):
         super().__init__()
         self.adapter = adapter
-        self._owned: List[Any] = []
-        self._peers: List[Peer] = []
-        self.deferred: Optional[Tuple[str, str]] = None
+        self._owned: list[Any] = []
+        self._peers: list[Peer] = []
+        self.deferred: Optional[tuple[str, str]] = None
         #: The deviation after which this example was set aside (None: it goes on).
         self.aside: Optional[evidence.Deviation] = None
         evidence.current().steps = []

@@ -25,7 +25,7 @@ clause.
 """
 
 import sys
-from typing import List, Optional
+from typing import Optional
 
 from hypothesis import event, note
 from hypothesis import strategies as st
@@ -44,10 +44,24 @@ from conformance.scenarios.strategies import GET_TIMEOUTS, MAIN, PUT_TIMEOUTS, Q
 
 #: Every clause the machine judges (through the history checker).
 CLAUSES = (
-    "CONC-SAFE-1", "CONC-CONSUMERS-1", "SHARE-SAFE-1", "SHARE-SAFE-2", "QUEUE-DELIVERY-1", "QUEUE-FIFO-1",
-    "CONC-ORDER-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "CONC-COUNT-1", "CONC-EMPTY-1", "CONC-LEVEL-1",
-    "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2", "QUEUE-PUT-2", "QUEUE-GET-2", "QUEUE-GET-3",
-)  # fmt: skip
+    "CONC-SAFE-1",
+    "CONC-CONSUMERS-1",
+    "SHARE-SAFE-1",
+    "SHARE-SAFE-2",
+    "QUEUE-DELIVERY-1",
+    "QUEUE-FIFO-1",
+    "CONC-ORDER-1",
+    "QUEUE-FLUSH-1",
+    "QUEUE-FLUSH-2",
+    "CONC-COUNT-1",
+    "CONC-EMPTY-1",
+    "CONC-LEVEL-1",
+    "QUEUE-MAXSIZE-1",
+    "QUEUE-MAXSIZE-2",
+    "QUEUE-PUT-2",
+    "QUEUE-GET-2",
+    "QUEUE-GET-3",
+)
 
 #: Workers that may run at once (the test process is one more).
 MAX_RUNNING = 3
@@ -62,8 +76,8 @@ class ConcurrentQueueMachine(ConformanceMachine):
         super().__init__(adapter)
         self.queue = None
         self.maxsize = None
-        self.crews: List[Crew] = []
-        self.records: List[Record] = []
+        self.crews: list[Crew] = []
+        self.records: list[Record] = []
         self.exited = set()
         self.started = 0
         self.unjoined = 0
@@ -71,10 +85,16 @@ class ConcurrentQueueMachine(ConformanceMachine):
         self.drain = None
         self.failed = False
         #: The forms a bounded put and a consumer's get take: ones that give up, so no worker blocks for ever.
-        self.timed_put: Optional[QueueCall] = (calls(adapter, QueueCall.PUT_BLOCK_TIMEOUT, QueueCall.PUT_TIMEOUT, QueueCall.PUT_NOWAIT) or (None,))[0]
-        self.timed_get: Optional[QueueCall] = (calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET_NOWAIT) or (None,))[0]
+        self.timed_put: Optional[QueueCall] = (
+            calls(adapter, QueueCall.PUT_BLOCK_TIMEOUT, QueueCall.PUT_TIMEOUT, QueueCall.PUT_NOWAIT) or (None,)
+        )[0]
+        self.timed_get: Optional[QueueCall] = (
+            calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET_NOWAIT) or (None,)
+        )[0]
         #: Only a process's close() and join_thread() are its own.
-        self.flushes = adapter.has(Feature.QUEUE_CLOSE) and adapter.has(Feature.QUEUE_FEEDER) and adapter.mode is Mode.PROCESSES
+        self.flushes = (
+            adapter.has(Feature.QUEUE_CLOSE) and adapter.has(Feature.QUEUE_FEEDER) and adapter.mode is Mode.PROCESSES
+        )
 
     # -- set-up ---------------------------------------------------------
 
@@ -98,25 +118,36 @@ class ConcurrentQueueMachine(ConformanceMachine):
         if self.maxsize is None:
             return Op(Action.PUT, (name, seq), size)
         form = self.timed_put
-        return Op(Action(form.method), (name, seq), size, PUT_TIMEOUTS[0] if form.wait is Wait.TIMEOUT else None, form=form)
+        return Op(
+            Action(form.method), (name, seq), size, PUT_TIMEOUTS[0] if form.wait is Wait.TIMEOUT else None, form=form
+        )
 
     def _get(self, timeout: float) -> Op:
         form = self.timed_get
         return Op(Action(form.method), timeout=timeout if form.wait is Wait.TIMEOUT else None, form=form)
 
-    def _start(self, kind: str, script: List[Op], seed: int) -> None:
+    def _start(self, kind: str, script: list[Op], seed: int) -> None:
         self.started += 1
         self.unjoined += 1
         if self.failed:
             return
         name = f"{kind}{self.started}"
         crew = Crew(self.adapter, self.queue)
-        self.crews.append((crew, crew.start([(name, tuple(op._replace(key=(name, op.key[1])) if op.key else op for op in script), seed)])))
+        self.crews.append(
+            (
+                crew,
+                crew.start(
+                    [(name, tuple(op._replace(key=(name, op.key[1])) if op.key else op for op in script), seed)]
+                ),
+            )
+        )
         note(f"started {name}: " + "; ".join(map(str, crew.workers[0].script)))
 
     def history(self) -> History:
         level = self.adapter.consistency_of(Primitive.QUEUE)
-        return History(Primitive.QUEUE, self.maxsize, level, self.records + self.drain.records, self.adapter.mode, set(self.exited))
+        return History(
+            Primitive.QUEUE, self.maxsize, level, self.records + self.drain.records, self.adapter.mode, set(self.exited)
+        )
 
     # -- rules ------------------------------------------------------------
 
@@ -146,7 +177,12 @@ class ConcurrentQueueMachine(ConformanceMachine):
     @rule(query=st.sampled_from(("get_nowait", "qsize", "empty", "full")))
     @step
     def query_in_test_process(self, query):
-        needs = {"get_nowait": Feature.QUEUE_NOWAIT, "qsize": Feature.QUEUE_QSIZE, "empty": Feature.QUEUE_EMPTY_FULL, "full": Feature.QUEUE_EMPTY_FULL}
+        needs = {
+            "get_nowait": Feature.QUEUE_NOWAIT,
+            "qsize": Feature.QUEUE_QSIZE,
+            "empty": Feature.QUEUE_EMPTY_FULL,
+            "full": Feature.QUEUE_EMPTY_FULL,
+        }
         if self.failed or not self.adapter.has(needs[query]):
             return
         self.records.append(timed(MAIN, len(self.records), self.queue, Op(Action(query))))

@@ -41,7 +41,7 @@ import pickle
 import threading
 from multiprocessing import BufferTooShort
 from multiprocessing.reduction import ForkingPickler
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
@@ -65,8 +65,15 @@ SIZES = st.one_of(st.integers(0, 40), st.integers(4_000, 4_200), st.integers(65_
 #: Picklable values for ``send()``: nested containers of scalars.  NaN is
 #: left out because it is unequal to itself.
 VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8) | st.binary(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.binary(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -127,7 +134,7 @@ def _pickling_error(obj: Any) -> type:
     raise TypeError(f"{obj!r} pickles; an unpicklable object is needed")
 
 
-def _receive_into(conn, size: int, offset: int) -> Tuple[int, bytes]:
+def _receive_into(conn, size: int, offset: int) -> tuple[int, bytes]:
     """``recv_bytes_into`` with a fresh ``FILL``-ed buffer; returns (count, buffer)."""
     buffer = bytearray([FILL]) * size
     count = conn.recv_bytes_into(buffer, offset)
@@ -179,11 +186,11 @@ def _readable(model: PipeModel, end: int) -> bool:
     return model.can_receive(end)
 
 
-def sides(predicate: Callable[[PipeModel, int], bool], *needs: Feature) -> Callable[["PipeMachine"], List[str]]:
+def sides(predicate: Callable[[PipeModel, int], bool], *needs: Feature) -> Callable[["PipeMachine"], list[str]]:
     """The sides (``"test"``, ``"peer"``) whose end satisfies ``predicate`` in the machine's model; none if the
     adapter lacks one of ``needs``."""
 
-    def chosen(machine: "PipeMachine") -> List[str]:
+    def chosen(machine: "PipeMachine") -> list[str]:
         if not all(machine.adapter.has(feature) for feature in needs):
             return []
         return [side for side in SIDES if predicate(machine.model, machine.end_of[side])]
@@ -205,15 +212,20 @@ BAD_ARGUMENTS = {
 }
 
 #: The feature each method of a Connection needs (send, recv and close need none).
-METHOD_FEATURES = {"send_bytes": Feature.PIPE_BYTES, "recv_bytes": Feature.PIPE_BYTES, "recv_bytes_into": Feature.PIPE_INTO, "poll": Feature.PIPE_POLL}
+METHOD_FEATURES = {
+    "send_bytes": Feature.PIPE_BYTES,
+    "recv_bytes": Feature.PIPE_BYTES,
+    "recv_bytes_into": Feature.PIPE_INTO,
+    "poll": Feature.PIPE_POLL,
+}
 
 
-def offered(adapter, *methods: str) -> List[str]:
+def offered(adapter, *methods: str) -> list[str]:
     """The methods among ``methods`` the adapter's pipe offers."""
     return [m for m in methods if m not in METHOD_FEATURES or adapter.has(METHOD_FEATURES[m])]
 
 
-def _bad_argument_calls(machine: "PipeMachine") -> List[Tuple[str, str]]:
+def _bad_argument_calls(machine: "PipeMachine") -> list[tuple[str, str]]:
     """(side, call) pairs for the bad-argument rule.  An unpicklable object
     cannot even be handed to the peer, so only the test sends one."""
     return [
@@ -224,7 +236,7 @@ def _bad_argument_calls(machine: "PipeMachine") -> List[Tuple[str, str]]:
     ]
 
 
-def _refused_calls(machine: "PipeMachine") -> List[Tuple[str, str]]:
+def _refused_calls(machine: "PipeMachine") -> list[tuple[str, str]]:
     """(side, method) pairs the model says must raise OSError: sends on a
     closed or receive-only end, receives and polls on a closed, send-only or
     unreadable end."""
@@ -234,7 +246,9 @@ def _refused_calls(machine: "PipeMachine") -> List[Tuple[str, str]]:
         if state.closed or not state.writable:
             calls += [(side, method) for method in offered(machine.adapter, "send", "send_bytes")]
         if state.closed or not state.readable:
-            calls += [(side, method) for method in offered(machine.adapter, "recv", "recv_bytes", "recv_bytes_into", "poll")]
+            calls += [
+                (side, method) for method in offered(machine.adapter, "recv", "recv_bytes", "recv_bytes_into", "poll")
+            ]
     return calls
 
 
@@ -266,7 +280,7 @@ class PipeMachine(ConformanceMachine):
         self.peer = None
         self._ids = itertools.count(1)
         #: Every message sent so far, to name the clause a wrong delivery breaks.
-        self._sent: List[Tuple[str, Message]] = []
+        self._sent: list[tuple[str, Message]] = []
         #: Ids of messages a BufferTooShort has already handed over, per side.
         self._reported_too_short = {side: set() for side in SIDES}
         #: Sides whose last receive raised BufferTooShort: their next delivery checks PIPE-INTO-4.
@@ -314,7 +328,7 @@ class PipeMachine(ConformanceMachine):
         shown = ", ".join(short(a) for a in args)
         return call(f"test {method}({shown})", getattr(self.test_end, method), *args, deadline=deadline)
 
-    def _into(self, side: str, size: int, offset: int) -> Tuple[Outcome, int]:
+    def _into(self, side: str, size: int, offset: int) -> tuple[Outcome, int]:
         """``recv_bytes_into`` into a fresh ``size``-byte buffer; returns the outcome and the fill byte."""
         if side == "peer":
             return self.peer.run("recv_bytes_into", size, offset), 0
@@ -328,7 +342,7 @@ class PipeMachine(ConformanceMachine):
             return None
         return returned(prediction.clause, outcome)
 
-    def _sender_of(self, got: Any) -> Optional[Tuple[str, Message]]:
+    def _sender_of(self, got: Any) -> Optional[tuple[str, Message]]:
         """The sent message ``got`` is, if any.
 
         A byte receive that meets an object message (because the message
@@ -338,7 +352,11 @@ class PipeMachine(ConformanceMachine):
         for side, message in self._sent:
             if _same(got, message.value):
                 return side, message
-            if message.kind == "object" and isinstance(got, (bytes, bytearray)) and bytes(got) == _pickled(message.value):
+            if (
+                message.kind == "object"
+                and isinstance(got, (bytes, bytearray))
+                and bytes(got) == _pickled(message.value)
+            ):
                 return side, message
         return None
 
@@ -361,7 +379,7 @@ class PipeMachine(ConformanceMachine):
             clause = self._misdelivery_clause(side, expected, got)
         expect(clause, False, observed)
 
-    def _delivered_clauses(self, side: str, message: Message) -> List[str]:
+    def _delivered_clauses(self, side: str, message: Message) -> list[str]:
         """The clauses a delivery of ``message`` as sent bears out: the ones it would have broken had it gone wrong."""
         found = ["PIPE-DIRECTION-1", "PIPE-FIFO-1"]
         if side in self._after_too_short:
@@ -394,7 +412,11 @@ class PipeMachine(ConformanceMachine):
             return "PIPE-OBJECT-1"
         if not isinstance(got, bytes):
             return "PIPE-BYTES-1"
-        if got and len(got) != len(expected.value) and (got.startswith(expected.value) or expected.value.startswith(got)):
+        if (
+            got
+            and len(got) != len(expected.value)
+            and (got.startswith(expected.value) or expected.value.startswith(got))
+        ):
             return "PIPE-BYTES-1"  # merged with the next message, or split (whatever slice was sent)
         if expected.how.startswith("send_bytes(buf,"):
             return "PIPE-BYTES-4"
@@ -463,7 +485,7 @@ class PipeMachine(ConformanceMachine):
 
     # -- sending ---------------------------------------------------------------
 
-    def _send(self, side: str, message: Message, method: str, args: Tuple[Any, ...]) -> None:
+    def _send(self, side: str, message: Message, method: str, args: tuple[Any, ...]) -> None:
         end = self.end_of[side]
         if self.model.delivers(end) and not self.model.fits(end, message):
             self._send_while_receiving(side, message, method, args)
@@ -473,7 +495,7 @@ class PipeMachine(ConformanceMachine):
             self._sent.append((side, message))
         self._expect(self._run(side, method, *args), prediction)
 
-    def _send_while_receiving(self, side: str, message: Message, method: str, args: Tuple[Any, ...]) -> None:
+    def _send_while_receiving(self, side: str, message: Message, method: str, args: tuple[Any, ...]) -> None:
         """Send a message too big to leave unread, with the receiver reading concurrently."""
         receiver = self._other(side)
         receiving_end = self.end_of[receiver]
@@ -553,7 +575,9 @@ class PipeMachine(ConformanceMachine):
         self._check_delivery(side, prediction.value, got, outcome.what)
 
     @available(sides(_receivable("bytes"), Feature.PIPE_BYTES))
-    @rule(side=drawn_from(sides(_receivable("bytes"), Feature.PIPE_BYTES)), slack=st.one_of(st.none(), st.integers(0, 3)))
+    @rule(
+        side=drawn_from(sides(_receivable("bytes"), Feature.PIPE_BYTES)), slack=st.one_of(st.none(), st.integers(0, 3))
+    )
     @step
     def recv_bytes(self, side, slack):
         """``recv_bytes()``, or ``recv_bytes(maxlength)`` with maxlength = length + slack (PIPE-MAXLEN-3)."""
@@ -572,7 +596,11 @@ class PipeMachine(ConformanceMachine):
         self._check_delivery(side, prediction.value, got, outcome.what)
 
     @available(sides(_receivable("bytes"), Feature.PIPE_INTO))
-    @rule(side=drawn_from(sides(_receivable("bytes"), Feature.PIPE_INTO)), offset=st.integers(0, 4), spare=st.integers(0, 3))
+    @rule(
+        side=drawn_from(sides(_receivable("bytes"), Feature.PIPE_INTO)),
+        offset=st.integers(0, 4),
+        spare=st.integers(0, 3),
+    )
     @step
     def recv_bytes_into(self, side, offset, spare):
         """``recv_bytes_into(buf, offset)`` with room for the message plus ``spare`` bytes."""
@@ -616,7 +644,11 @@ class PipeMachine(ConformanceMachine):
         raised(owed if _missing(outcome) else prediction.clause, outcome, prediction.error)
 
     @available(sides(_waiting_bytes(2), Feature.PIPE_INTO))
-    @rule(side=drawn_from(sides(_waiting_bytes(2), Feature.PIPE_INTO)), offset=st.integers(0, 4), shortfall=st.integers(1, 3))
+    @rule(
+        side=drawn_from(sides(_waiting_bytes(2), Feature.PIPE_INTO)),
+        offset=st.integers(0, 4),
+        shortfall=st.integers(1, 3),
+    )
     @step
     def recv_bytes_into_too_short(self, side, offset, shortfall):
         """``recv_bytes_into`` with a buffer too short raises BufferTooShort carrying the message."""
@@ -702,7 +734,9 @@ class PipeMachine(ConformanceMachine):
             self._check_nothing_sent(side, "PIPE-BYTES-5")
         elif case.startswith("send("):
             lock = threading.Lock()
-            raised("PIPE-OBJECT-2", call("test send(threading.Lock())", self.test_end.send, lock), _pickling_error(lock))
+            raised(
+                "PIPE-OBJECT-2", call("test send(threading.Lock())", self.test_end.send, lock), _pickling_error(lock)
+            )
             self._check_nothing_sent(side, "PIPE-OBJECT-2")
         elif case.startswith("recv_bytes_into"):
             offset = -n if case == "recv_bytes_into(buf, -n)" else length + n
@@ -757,7 +791,11 @@ class PipeMachine(ConformanceMachine):
             # The same call again, with something to receive, must not wait
             # and must still see it: the first one consumed nothing.
             again = self._run(side, "poll", *args)
-            expect("PIPE-POLL-7", again.ok and again.value == outcome.value, again.describe() + ", right after the same call returned True")
+            expect(
+                "PIPE-POLL-7",
+                again.ok and again.value == outcome.value,
+                again.describe() + ", right after the same call returned True",
+            )
 
     # -- closing ---------------------------------------------------------------
 

@@ -33,7 +33,7 @@ Anything else sets the example aside (:mod:`conformance.machines.base`).
 
 import queue as queue_module
 import sys
-from typing import Optional, Tuple
+from typing import Optional
 
 from hypothesis import event
 from hypothesis import strategies as st
@@ -50,17 +50,48 @@ from conformance.verdict import expect, raised, returned, within
 
 #: Every clause the machine judges, on a Queue and on a JoinableQueue.
 CLAUSES = (
-    "QUEUE-FIFO-1", "QUEUE-FIFO-2", "QUEUE-DELIVERY-1", "QUEUE-MAXSIZE-1", "QUEUE-MAXSIZE-2", "QUEUE-MAXSIZE-3",
-    "QUEUE-PUT-1", "QUEUE-PUT-2", "QUEUE-PUT-3", "QUEUE-GET-1", "QUEUE-GET-2", "QUEUE-GET-3", "QUEUE-TIMEOUT-1",
-    "QUEUE-VISIBLE-1", "QUEUE-VISIBLE-2", "QUEUE-QSIZE-1", "QUEUE-EMPTY-1", "QUEUE-FULL-1", "QUEUE-CLOSE-1",
-    "QUEUE-CLOSE-2", "QUEUE-CLOSE-3", "QUEUE-CLOSE-4", "QUEUE-CLOSE-5", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2",
-    "QUEUE-CANCEL-1", "QUEUE-JOINTHREAD-1", "QUEUE-LARGE-1", "MGR-TIMEOUT-1", "MGR-PROXY-1",
-)  # fmt: skip
+    "QUEUE-FIFO-1",
+    "QUEUE-FIFO-2",
+    "QUEUE-DELIVERY-1",
+    "QUEUE-MAXSIZE-1",
+    "QUEUE-MAXSIZE-2",
+    "QUEUE-MAXSIZE-3",
+    "QUEUE-PUT-1",
+    "QUEUE-PUT-2",
+    "QUEUE-PUT-3",
+    "QUEUE-GET-1",
+    "QUEUE-GET-2",
+    "QUEUE-GET-3",
+    "QUEUE-TIMEOUT-1",
+    "QUEUE-VISIBLE-1",
+    "QUEUE-VISIBLE-2",
+    "QUEUE-QSIZE-1",
+    "QUEUE-EMPTY-1",
+    "QUEUE-FULL-1",
+    "QUEUE-CLOSE-1",
+    "QUEUE-CLOSE-2",
+    "QUEUE-CLOSE-3",
+    "QUEUE-CLOSE-4",
+    "QUEUE-CLOSE-5",
+    "QUEUE-FLUSH-1",
+    "QUEUE-FLUSH-2",
+    "QUEUE-CANCEL-1",
+    "QUEUE-JOINTHREAD-1",
+    "QUEUE-LARGE-1",
+    "MGR-TIMEOUT-1",
+    "MGR-PROXY-1",
+)
 #: What the machine judges on a JoinableQueue besides: each Queue clause checked there is a check of
 #: JQ-QUEUE-1, and the task accounting.
 JOINABLE_CLAUSES = CLAUSES + (
-    "JQ-QUEUE-1", "JQ-TASKDONE-1", "JQ-TASKDONE-2", "JQ-TASKDONE-3", "JQ-JOIN-1", "JQ-JOIN-2", "JQ-CLOSE-1",
-)  # fmt: skip
+    "JQ-QUEUE-1",
+    "JQ-TASKDONE-1",
+    "JQ-TASKDONE-2",
+    "JQ-TASKDONE-3",
+    "JQ-JOIN-1",
+    "JQ-JOIN-2",
+    "JQ-CLOSE-1",
+)
 
 #: Payload sizes: empty, small, just over a 4 KiB page, over the 64 KiB pipe buffer.
 SIZES = st.sampled_from([0, 16, 4097, 70_000])
@@ -84,24 +115,44 @@ MAIN, PEER = "main", "peer"
 
 #: The forms of a put with a free slot, each of which must return at once.
 FREE_SLOT_PUTS = (
-    QueueCall.PUT, QueueCall.PUT_NOWAIT, QueueCall.PUT_BLOCK, QueueCall.PUT_BLOCK_TIMEOUT, QueueCall.PUT_TIMEOUT,
-    QueueCall.PUT_NOBLOCK, QueueCall.PUT_NOBLOCK_TIMEOUT,
-)  # fmt: skip
+    QueueCall.PUT,
+    QueueCall.PUT_NOWAIT,
+    QueueCall.PUT_BLOCK,
+    QueueCall.PUT_BLOCK_TIMEOUT,
+    QueueCall.PUT_TIMEOUT,
+    QueueCall.PUT_NOBLOCK,
+    QueueCall.PUT_NOBLOCK_TIMEOUT,
+)
 #: The forms of a put on a full queue that must raise Full (at once, or after the timeout).
 REFUSED_PUTS = (
-    QueueCall.PUT_NOWAIT, QueueCall.PUT_NOBLOCK, QueueCall.PUT_NOBLOCK_TIMEOUT, QueueCall.PUT_BLOCK_TIMEOUT,
-    QueueCall.PUT_TIMEOUT, QueueCall.PUT_ZERO, QueueCall.PUT_NEGATIVE,
-)  # fmt: skip
+    QueueCall.PUT_NOWAIT,
+    QueueCall.PUT_NOBLOCK,
+    QueueCall.PUT_NOBLOCK_TIMEOUT,
+    QueueCall.PUT_BLOCK_TIMEOUT,
+    QueueCall.PUT_TIMEOUT,
+    QueueCall.PUT_ZERO,
+    QueueCall.PUT_NEGATIVE,
+)
 #: The forms of a get while items are held.
 HELD_GETS = (
-    QueueCall.GET, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_NOBLOCK_TIMEOUT,
-    QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET_ZERO,
-)  # fmt: skip
+    QueueCall.GET,
+    QueueCall.GET_NOWAIT,
+    QueueCall.GET_NOBLOCK,
+    QueueCall.GET_NOBLOCK_TIMEOUT,
+    QueueCall.GET_BLOCK_TIMEOUT,
+    QueueCall.GET_TIMEOUT,
+    QueueCall.GET_ZERO,
+)
 #: The forms of a get from an empty queue that must raise Empty (at once, or after the timeout).
 EMPTY_GETS = (
-    QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_NOBLOCK_TIMEOUT, QueueCall.GET_BLOCK_TIMEOUT,
-    QueueCall.GET_TIMEOUT, QueueCall.GET_ZERO, QueueCall.GET_NEGATIVE,
-)  # fmt: skip
+    QueueCall.GET_NOWAIT,
+    QueueCall.GET_NOBLOCK,
+    QueueCall.GET_NOBLOCK_TIMEOUT,
+    QueueCall.GET_BLOCK_TIMEOUT,
+    QueueCall.GET_TIMEOUT,
+    QueueCall.GET_ZERO,
+    QueueCall.GET_NEGATIVE,
+)
 
 
 def timed(timeout: float) -> float:
@@ -152,7 +203,15 @@ class QueueMachine(ConformanceMachine):
         self.nowait_gets = calls(adapter, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_ZERO)
         self.refused_puts = calls(adapter, *REFUSED_PUTS)
         self.empty_gets = calls(adapter, *EMPTY_GETS)
-        self.queries = tuple(q for q, f in (("qsize", Feature.QUEUE_QSIZE), ("empty", Feature.QUEUE_EMPTY_FULL), ("full", Feature.QUEUE_EMPTY_FULL)) if adapter.has(f))
+        self.queries = tuple(
+            q
+            for q, f in (
+                ("qsize", Feature.QUEUE_QSIZE),
+                ("empty", Feature.QUEUE_EMPTY_FULL),
+                ("full", Feature.QUEUE_EMPTY_FULL),
+            )
+            if adapter.has(f)
+        )
 
     # -- set-up ---------------------------------------------------------
 
@@ -160,12 +219,22 @@ class QueueMachine(ConformanceMachine):
     @step
     def create(self, maxsize, with_peer):
         shown = "" if maxsize is None else str(maxsize)
-        outcome = call(f"{self.primitive.attribute}({shown})", self.primitive.make, self.adapter, *([] if maxsize is None else [maxsize]))
+        outcome = call(
+            f"{self.primitive.attribute}({shown})",
+            self.primitive.make,
+            self.adapter,
+            *([] if maxsize is None else [maxsize]),
+        )
         unbounded = maxsize is None or maxsize <= 0
         #: Made with a maxsize of zero or less, which the docs make unbounded (QUEUE-MAXSIZE-3).
         self.unbounded_by_argument = unbounded and maxsize is not None
         self.model = QueueModel(None if unbounded else maxsize, exact=self.adapter.exact)
-        self.queue = self.own(returned("QUEUE-MAXSIZE-3" if unbounded and maxsize is not None else api_clause(self.adapter, self.primitive), outcome))
+        self.queue = self.own(
+            returned(
+                "QUEUE-MAXSIZE-3" if unbounded and maxsize is not None else api_clause(self.adapter, self.primitive),
+                outcome,
+            )
+        )
         if with_peer:
             self.peer = self.start_peer(self.queue)
 
@@ -204,19 +273,27 @@ class QueueMachine(ConformanceMachine):
     def has(self, feature: Feature) -> bool:
         return self.adapter.has(feature)
 
-    def pick(self, drawn: QueueCall, offered: Tuple[QueueCall, ...]) -> QueueCall:
+    def pick(self, drawn: QueueCall, offered: tuple[QueueCall, ...]) -> QueueCall:
         """``drawn`` if the adapter offers it, else the first form it offers among the equivalents."""
         return drawn if drawn in offered else offered[0]
 
     def invoke(self, form: QueueCall, item=None, timeout=None, deadline=None) -> Outcome:
-        """``form`` on the queue in the test process, abandoned after ``deadline`` (by default what ``form`` may take)."""
+        """``form`` on the queue in the test process, abandoned after ``deadline`` (by default what ``form`` may
+        take)."""
         args, kwargs = form.arguments(item, timeout)
-        return call(form.describe(item, timeout), getattr(self.queue, form.method), *args,
-                    deadline=deadline_of(form, timeout) if deadline is None else deadline, **kwargs)  # fmt: skip
+        return call(
+            form.describe(item, timeout),
+            getattr(self.queue, form.method),
+            *args,
+            deadline=deadline_of(form, timeout) if deadline is None else deadline,
+            **kwargs,
+        )
 
     def invoke_in_peer(self, form: QueueCall, item=None, timeout=None, deadline=None) -> Outcome:
         args, kwargs = form.arguments(item, timeout)
-        return self.peer.run(form.method, *args, deadline=deadline_of(form, timeout) if deadline is None else deadline, **kwargs)
+        return self.peer.run(
+            form.method, *args, deadline=deadline_of(form, timeout) if deadline is None else deadline, **kwargs
+        )
 
     def check_got(self, outcome: Outcome) -> None:
         """``outcome`` must be a successful get of an item the model allows now."""
@@ -281,14 +358,22 @@ class QueueMachine(ConformanceMachine):
             return not isinstance(attempts[-1].error, queue_module.Empty)
 
         settled, waited = eventually(got, timing.VISIBILITY_DEADLINE)
-        return attempts[-1] if settled else Outcome(outcome.what + f" and {retries[0].describe()}", elapsed=waited, hung=True)
+        return (
+            attempts[-1]
+            if settled
+            else Outcome(outcome.what + f" and {retries[0].describe()}", elapsed=waited, hung=True)
+        )
 
     def defer_if_early(self, outcome: Outcome, timeout: float) -> bool:
         """Whether a timed get, with items held, raised Empty before its timeout; if so, QUEUE-GET-2 is deferred
         (too early whatever the feeder thread did, but whether it happens is racy)."""
         early = isinstance(outcome.error, queue_module.Empty) and outcome.elapsed < timeout - timing.TIMEOUT_EARLY
         if early:
-            self.defer("QUEUE-GET-2", f"{outcome.describe()} while the queue held {self.model.held} item(s), expected an item or a wait of about {timeout}s")
+            self.defer(
+                "QUEUE-GET-2",
+                f"{outcome.describe()} while the queue held {self.model.held} item(s), expected an item or a "
+                f"wait of about {timeout}s",
+            )
         return early
 
     def put_accepted(self, form: QueueCall, outcome: Outcome, item: Item) -> None:
@@ -416,7 +501,11 @@ class QueueMachine(ConformanceMachine):
         outcome = self.invoke(form, timeout=drawn)
         if outcome.ok:
             # An item out of a queue the model holds empty was never put, or was got before.
-            expect("QUEUE-DELIVERY-1", False, f"{outcome.what} returned {outcome.value!r} from a queue that should be empty")
+            expect(
+                "QUEUE-DELIVERY-1",
+                False,
+                f"{outcome.what} returned {outcome.value!r} from a queue that should be empty",
+            )
         if form is QueueCall.GET_NEGATIVE and self.adapter.is_(Trait.PROXY):
             with evidence.continuing():
                 raised("MGR-TIMEOUT-1", outcome, ValueError)
@@ -462,7 +551,9 @@ class QueueMachine(ConformanceMachine):
         observed = f"{query}() returned {first!r}, expected {expected!r}"
         if not self.model.exact:
             event(f"eventual: {query}() lagged")
-            settled, waited = eventually(lambda: returned(clause, call(f"{query}()", method, deadline=timing.IMMEDIATE)) == expected)
+            settled, waited = eventually(
+                lambda: returned(clause, call(f"{query}()", method, deadline=timing.IMMEDIATE)) == expected
+            )
             if settled:
                 return
             observed = f"{query}() still differed from {expected!r} after {waited:.2f}s"
@@ -471,7 +562,8 @@ class QueueMachine(ConformanceMachine):
             expect(clause, False, observed)
 
     def cross_check(self, query: str, answer) -> None:
-        """After ``query()`` returned ``answer`` against the model: the required calls a conforming queue answers without a change.
+        """After ``query()`` returned ``answer`` against the model: the required calls a conforming queue answers
+        without a change.
 
         A queue the model holds full must refuse a non-blocking put
         (QUEUE-MAXSIZE-1); one the model holds empty must have nothing for
@@ -481,7 +573,11 @@ class QueueMachine(ConformanceMachine):
         as they were, so generation stays the same.
         """
         puts = calls(self.adapter, QueueCall.PUT_NOWAIT, QueueCall.PUT_NOBLOCK)
-        says_room = answer is False if query == "full" else query == "qsize" and isinstance(answer, int) and answer < self.model.held
+        says_room = (
+            answer is False
+            if query == "full"
+            else query == "qsize" and isinstance(answer, int) and answer < self.model.held
+        )
         if self.model.full and says_room and puts:
             probe = Item(MAIN, 0)  # never accepted by a conforming queue, so it needs no sequence number of its own
             outcome = self.invoke(puts[0], probe)
@@ -490,7 +586,11 @@ class QueueMachine(ConformanceMachine):
         if self.model.empty and says_items and self.nowait_gets:
             outcome = self.invoke(self.nowait_gets[0])
             if outcome.ok:
-                expect("QUEUE-DELIVERY-1", False, f"{outcome.describe()} after {query}() returned {answer!r}, from a queue that should be empty")
+                expect(
+                    "QUEUE-DELIVERY-1",
+                    False,
+                    f"{outcome.describe()} after {query}() returned {answer!r}, from a queue that should be empty",
+                )
             if query != "empty":
                 self.check_capacity(f"after {query}() returned {answer!r}")
 
@@ -561,11 +661,14 @@ class QueueMachine(ConformanceMachine):
             outcome = call("empty()", self.queue.empty)
             expect(
                 "QUEUE-CLOSE-5",
-                not outcome.hung and (isinstance(outcome.value, bool) if outcome.ok else isinstance(outcome.error, OSError)),
+                not outcome.hung
+                and (isinstance(outcome.value, bool) if outcome.ok else isinstance(outcome.error, OSError)),
                 outcome.describe() + ", expected a bool or OSError",
             )
         elif operation.startswith("put"):
-            form = {"put": QueueCall.PUT, "put_nowait": QueueCall.PUT_NOWAIT, "put_noblock": QueueCall.PUT_NOBLOCK}[operation]
+            form = {"put": QueueCall.PUT, "put_nowait": QueueCall.PUT_NOWAIT, "put_noblock": QueueCall.PUT_NOBLOCK}[
+                operation
+            ]
             form = self.pick(form, calls(self.adapter, form, QueueCall.PUT))
             item = self.new_item(MAIN, 16)
             outcome = self.invoke(form, item, deadline=timing.OPERATION_DEADLINE)
@@ -577,7 +680,10 @@ class QueueMachine(ConformanceMachine):
                 if outcome.ok:
                     self.model.limbo.add(item)  # accepted after close(): it may come out elsewhere, or never
         else:
-            form = self.pick(QueueCall.GET_NOWAIT if operation == "get_nowait" else QueueCall.GET, calls(self.adapter, QueueCall.GET_NOWAIT, QueueCall.GET))
+            form = self.pick(
+                QueueCall.GET_NOWAIT if operation == "get_nowait" else QueueCall.GET,
+                calls(self.adapter, QueueCall.GET_NOWAIT, QueueCall.GET),
+            )
             outcome = self.invoke(form, deadline=timing.IMMEDIATE)
             try:
                 raised("QUEUE-CLOSE-2", outcome, ValueError)
@@ -595,7 +701,11 @@ class QueueMachine(ConformanceMachine):
         returned(clause, call("join_thread()", self.queue.join_thread))
         self.flushed = True
 
-    @precondition(lambda self: self.has(Feature.QUEUE_CLOSE) and self.has(Feature.QUEUE_FEEDER) and self.open and not sys.flags.optimize)
+    @precondition(
+        lambda self: (
+            self.has(Feature.QUEUE_CLOSE) and self.has(Feature.QUEUE_FEEDER) and self.open and not sys.flags.optimize
+        )
+    )
     @rule(now=RARELY)
     @step
     def join_thread_before_close(self, now):
@@ -615,7 +725,11 @@ class QueueMachine(ConformanceMachine):
 
     # After cancel_join_thread(), join_thread() does not wait for the feeder (QUEUE-CANCEL-1):
     # the items may still be on their way.
-    @precondition(lambda self: self.flushed and not self.cancelled and self.peer_usable and not self.model.empty and self.nowait_gets)
+    @precondition(
+        lambda self: (
+            self.flushed and not self.cancelled and self.peer_usable and not self.model.empty and self.nowait_gets
+        )
+    )
     @rule()
     @step
     def flushed_items_visible_to_peer(self):
@@ -746,7 +860,9 @@ class QueueMachine(ConformanceMachine):
         returned("JQ-JOIN-1", outcome)
         within("JQ-JOIN-1", outcome, 0, timing.IMMEDIATE)
 
-    @precondition(lambda self: self.tasks() and self.model.unfinished > 0 and self.peer is not None and not self.peer_exited)
+    @precondition(
+        lambda self: self.tasks() and self.model.unfinished > 0 and self.peer is not None and not self.peer_exited
+    )
     @rule()
     @step
     def peer_join_waits_for_task_done(self):
@@ -775,7 +891,9 @@ class QueueMachine(ConformanceMachine):
         Items come out in order whichever process gets them: an item one
         consumer holds back shows as out of order or missing for the other.
         """
-        getters = [get for get, able in ((self.get_visible, self.open), (self.peer_get_visible, self.peer_usable)) if able]
+        getters = [
+            get for get, able in ((self.get_visible, self.open), (self.peer_get_visible, self.peer_usable)) if able
+        ]
         turn = 0
         while not self.model.empty:
             getters[turn % len(getters)]()

@@ -37,9 +37,21 @@ from conformance.primitives import Feature
 
 #: Every clause the machine judges.
 CLAUSES = (
-    "SQ-PUT-1", "SQ-GET-1", "SQ-FIFO-1", "SQ-ITEM-1", "SQ-SHARED-1", "SQ-EMPTY-1", "SQ-PICKLE-1", "SQ-PIPE-1",
-    "SQ-CLOSE-1", "SQ-CLOSE-2", "SQ-CLOSED-1", "SQ-CLOSED-2", "SQ-CLOSED-3", "SQ-CLOSED-4",
-)  # fmt: skip
+    "SQ-PUT-1",
+    "SQ-GET-1",
+    "SQ-FIFO-1",
+    "SQ-ITEM-1",
+    "SQ-SHARED-1",
+    "SQ-EMPTY-1",
+    "SQ-PICKLE-1",
+    "SQ-PIPE-1",
+    "SQ-CLOSE-1",
+    "SQ-CLOSE-2",
+    "SQ-CLOSED-1",
+    "SQ-CLOSED-2",
+    "SQ-CLOSED-3",
+    "SQ-CLOSED-4",
+)
 
 #: Bytes of items the machine lets sit in the pipe with no reader.  The
 #: smallest default pipe capacity among POSIX systems is 16 KiB (macOS and

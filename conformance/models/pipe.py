@@ -20,11 +20,11 @@ no prediction; callers ask :meth:`PipeModel.would_block` first.
 import pickle
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Deque, List, Optional, Tuple, Type, Union
+from typing import Any, Optional, Union
 
 FIRST, SECOND = 0, 1
 
-ExceptionTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
+ExceptionTypes = Union[type[BaseException], tuple[type[BaseException], ...]]
 
 #: Bytes of messages the model lets pile up in one direction with nobody
 #: reading.  No POSIX pipe or socket-pair buffer the suite targets holds less
@@ -103,9 +103,9 @@ class PipeModel:
     """Two ends and, per direction, the FIFO of sent-but-unreceived messages."""
 
     duplex: bool
-    ends: Tuple[EndState, EndState] = field(init=False)
+    ends: tuple[EndState, EndState] = field(init=False)
     #: ``inbox[i]``: messages sent towards end ``i`` and not yet received.
-    inbox: Tuple[Deque[Message], Deque[Message]] = field(init=False)
+    inbox: tuple[deque[Message], deque[Message]] = field(init=False)
 
     def __post_init__(self):
         # Simplex: the first end only receives, the second only sends (PIPE-SIMPLEX-1).
@@ -118,7 +118,7 @@ class PipeModel:
     def other(end: int) -> int:
         return 1 - end
 
-    def pending(self, end: int) -> List[Message]:
+    def pending(self, end: int) -> list[Message]:
         """Messages waiting for ``end``, oldest first."""
         return list(self.inbox[end])
 

@@ -17,8 +17,9 @@ which they may still come out, late and in any order, or never.
 """
 
 from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Deque, Dict, Hashable, List, Optional, Set, Tuple
+from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,12 @@ class QueueModel:
     exact: bool
     closed: bool = False
     unfinished: int = 0
-    _by_producer: Dict[Hashable, Deque[Tuple[int, Item]]] = field(default_factory=dict)
+    _by_producer: dict[Hashable, deque[tuple[int, Item]]] = field(default_factory=dict)
     _order: int = 0
     #: Payload sizes of every item each producer put, in order.
-    _put_sizes: Dict[Hashable, List[int]] = field(default_factory=dict)
+    _put_sizes: dict[Hashable, list[int]] = field(default_factory=dict)
     #: Abandoned items: accepted, never shown in time, and maybe still to come.
-    limbo: Set[Item] = field(default_factory=set)
+    limbo: set[Item] = field(default_factory=set)
 
     @property
     def held(self) -> int:
@@ -70,7 +71,7 @@ class QueueModel:
         precondition must.
         """
         sizes = self._put_sizes.get(producer, [])
-        return sum(sizes[len(sizes) - min(self.held, len(sizes)):])
+        return sum(sizes[len(sizes) - min(self.held, len(sizes)) :])
 
     def put(self, item: Item) -> None:
         self._by_producer.setdefault(item.producer, deque()).append((self._order, item))
@@ -78,7 +79,7 @@ class QueueModel:
         self._order += 1
         self.unfinished += 1
 
-    def acceptable(self) -> List[Item]:
+    def acceptable(self) -> list[Item]:
         """The items a get may return now, oldest first."""
         heads = [q[0] for q in self._by_producer.values() if q]
         if self.exact:
@@ -109,7 +110,7 @@ class QueueModel:
                     entries.remove(entry)
                     return
 
-    def remaining(self) -> List[Item]:
+    def remaining(self) -> list[Item]:
         return [item for _, item in sorted(e for q in self._by_producer.values() for e in q)]
 
     def explain(self, got: object) -> str:

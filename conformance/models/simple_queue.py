@@ -9,7 +9,7 @@ replaces it, so the model has no closed state.)
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Deque, Optional
+from typing import Optional
 
 #: Bytes a pickled :class:`Item` adds to its payload on the wire, with the
 #: pipe's length header; generous, so pipe-capacity budgets stay safe.
@@ -48,7 +48,9 @@ class AnyLock:
     """What the model holds for an unpicklable lock a put took after all: any lock that comes out matches it."""
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, AnyLock) or (callable(getattr(other, "acquire", None)) and callable(getattr(other, "release", None)))
+        return isinstance(other, AnyLock) or (
+            callable(getattr(other, "acquire", None)) and callable(getattr(other, "release", None))
+        )
 
     def __hash__(self) -> int:
         return 0
@@ -65,7 +67,7 @@ class SimpleQueueModel:
     """The items a conforming SimpleQueue holds, oldest first."""
 
     def __init__(self) -> None:
-        self.items: Deque[Item] = deque()
+        self.items: deque[Item] = deque()
 
     @property
     def empty(self) -> bool:
@@ -99,4 +101,6 @@ class SimpleQueueModel:
     def is_corruption(self, got: object) -> bool:
         """Whether ``got`` is the expected item with a damaged payload (not an ordering fault)."""
         expected = self.oldest
-        return isinstance(got, Item) and isinstance(expected, Item) and got.serial == expected.serial and got != expected
+        return (
+            isinstance(got, Item) and isinstance(expected, Item) and got.serial == expected.serial and got != expected
+        )

@@ -35,14 +35,13 @@ in the test process and shrinks toward one direction, tiny payloads and
 no holder.
 """
 
-from typing import Dict, List, Tuple
-
 from hypothesis import strategies as st
 
 from conformance.adapter import Mode
 from conformance.harness.operations import ENDS, Action, Op
 from conformance.primitives import Feature, Primitive
 from conformance.scenarios.strategies import LARGE, PAGE, TINY, WAIT_TIMEOUT, Scenario
+
 #: Bytes the light direction may carry in all: well inside any pipe or socket buffer.
 LIGHT_BUDGET = 32 * 1024
 #: ``poll`` timeouts: ``None`` is ``poll()`` (returns at once), then a short wait.
@@ -84,15 +83,17 @@ def pipe_scenarios(draw, adapter, max_ops: int = 5):
     holder = processes and draw(st.booleans(), label="holder")
     payloads = draw(st.sampled_from(("tiny", "mixed")), label="payloads")
 
-    bodies: Dict[str, List[str]] = {}
+    bodies: dict[str, list[str]] = {}
     for end in ENDS:
-        names = (("send",) if _sends(end, duplex) else ()) + ((("recv", "poll") if polls else ("recv",)) if end == "a" or duplex else ())
+        names = (("send",) if _sends(end, duplex) else ()) + (
+            (("recv", "poll") if polls else ("recv",)) if end == "a" or duplex else ()
+        )
         bodies[end] = draw(st.lists(st.sampled_from(names), max_size=max_ops), label=f"{end} body")
     # A body recv is kept while the other end surely sends that many before its own first recv.
     sure = {end: _sends_before_first_recv(bodies[end]) for end in ENDS}
     light_left = {end: LIGHT_BUDGET for end in ENDS}
 
-    def concrete(end: str) -> Tuple[List[Op], int]:
+    def concrete(end: str) -> tuple[list[Op], int]:
         ops, sent, got = [], 0, 0
         worker = ACTIVE[end]
         for name in bodies[end]:
@@ -111,8 +112,8 @@ def pipe_scenarios(draw, adapter, max_ops: int = 5):
                 ops.append(Op(Action.POLL, timeout=draw(st.sampled_from(POLL_TIMEOUTS)), end=end))
         return ops, got
 
-    scripts: Dict[str, List[Op]] = {}
-    received: Dict[str, int] = {}
+    scripts: dict[str, list[Op]] = {}
+    received: dict[str, int] = {}
     for end in ENDS:
         body, got = concrete(end)
         # A process closes its copy of the end it does not use; threads share that end with its user.
@@ -132,7 +133,11 @@ def pipe_scenarios(draw, adapter, max_ops: int = 5):
     scripts[closed].append(Op(Action.CLOSE, end=closed))
     if holder:
         scripts[closed].append(signal())
-        holder_script = [Op(Action.CLOSE, end=probed), Op(Action.WAIT, key=0, timeout=WAIT_TIMEOUT), Op(Action.CLOSE, end=closed)]
+        holder_script = [
+            Op(Action.CLOSE, end=probed),
+            Op(Action.WAIT, key=0, timeout=WAIT_TIMEOUT),
+            Op(Action.CLOSE, end=closed),
+        ]
     if ending == "eof":
         scripts[probed].append(Op(Action.EXPECT_EOF, end=probed))
         if broken_after_eof:
@@ -140,15 +145,25 @@ def pipe_scenarios(draw, adapter, max_ops: int = 5):
     else:
         last_closer = holder_script if holder else scripts[closed]
         last_closer.append(signal())
-        scripts[probed] += [Op(Action.WAIT, key=signals - 1, timeout=WAIT_TIMEOUT),
-                            Op(Action.EXPECT_BROKEN, (ACTIVE[probed], 0), TINY, end=probed)]
+        scripts[probed] += [
+            Op(Action.WAIT, key=signals - 1, timeout=WAIT_TIMEOUT),
+            Op(Action.EXPECT_BROKEN, (ACTIVE[probed], 0), TINY, end=probed),
+        ]
     workers = [tuple(scripts["a"]), tuple(scripts["b"])] + ([tuple(holder_script)] if holder else [])
     seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in workers)
-    return Scenario(Primitive.PIPE, None, (), tuple(workers), seeds, signals,
-                    worker_names=(ACTIVE["a"], ACTIVE["b"]) + ((HOLDER,) if holder else ()), duplex=duplex)
+    return Scenario(
+        Primitive.PIPE,
+        None,
+        (),
+        tuple(workers),
+        seeds,
+        signals,
+        worker_names=(ACTIVE["a"], ACTIVE["b"]) + ((HOLDER,) if holder else ()),
+        duplex=duplex,
+    )
 
 
-def _sends_before_first_recv(body: List[str]) -> int:
+def _sends_before_first_recv(body: list[str]) -> int:
     count = 0
     for name in body:
         if name == "recv":

@@ -30,7 +30,7 @@ outcomes and the consistency level each history showed are counted with
 
 import gc
 from time import monotonic, monotonic_ns
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Optional
 
 from hypothesis import event, note
 
@@ -52,7 +52,7 @@ from conformance.verdict import expect
 #: shrink candidates); on the final replay.  Shrinking tries many
 #: candidates, so its count is a compromise between reproducing a rare
 #: race and the time a shrink takes.
-REPEATS: Dict[str, Tuple[int, int, int]] = {"dev": (5, 10, 50), "ci": (5, 10, 50), "thorough": (10, 30, 100)}
+REPEATS: dict[str, tuple[int, int, int]] = {"dev": (5, 10, 50), "ci": (5, 10, 50), "thorough": (10, 30, 100)}
 DEFAULT_REPEATS = REPEATS["dev"]
 
 #: An execution during which the host did not run the test process cannot be
@@ -61,9 +61,16 @@ DEFAULT_REPEATS = REPEATS["dev"]
 HOST_STALL_RERUNS = 2
 
 
-def repeats_for(profile: str) -> Tuple[int, int, int]:
+def repeats_for(profile: str) -> tuple[int, int, int]:
     """The repetitions of ``profile``, or of the profile it derives from (``ci+replay`` is ``ci``)."""
-    base = next((name for name in REPEATS if profile == name or profile.startswith(name + "+") or profile.startswith(name + "-")), None)
+    base = next(
+        (
+            name
+            for name in REPEATS
+            if profile == name or profile.startswith(name + "+") or profile.startswith(name + "-")
+        ),
+        None,
+    )
     return REPEATS[base] if base is not None else DEFAULT_REPEATS
 
 
@@ -81,9 +88,11 @@ class Drain:
     def __init__(self, adapter, primitive: Primitive, resource):
         self.resource = resource
         self.simple = primitive is Primitive.SIMPLE_QUEUE
-        self.records: List[Record] = []
+        self.records: list[Record] = []
         self.failed: Optional[Record] = None
-        forms = calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK)
+        forms = calls(
+            adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK
+        )
         self.get = forms[0] if forms else None
         probes = calls(adapter, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_ZERO, QueueCall.GET_TIMEOUT)
         self.probe = probes[0] if probes else None
@@ -98,7 +107,13 @@ class Drain:
         return record
 
     def _get(self, form: QueueCall, timeout: Optional[float]) -> Record:
-        return self._run(Op(Action(form.method), timeout=timeout if form in (QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT) else None, form=form))
+        return self._run(
+            Op(
+                Action(form.method),
+                timeout=timeout if form in (QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT) else None,
+                form=form,
+            )
+        )
 
     def step(self) -> Optional[Record]:
         """One get that waits briefly (None: nothing to get); raises DrainHung if a call hangs."""
@@ -110,7 +125,7 @@ class Drain:
             return None
         return self._get(self.get, timing.DRAIN_STEP)
 
-    def finish(self, records: List[Record], cancelled: Set[str]) -> None:
+    def finish(self, records: list[Record], cancelled: set[str]) -> None:
         """Get until every accepted item is out (or :data:`timing.DRAIN_GRACE` passes without one), then probe."""
         accepted = [r for r in records if r.op.name.puts and r.status is Status.OK and r.process not in cancelled]
         expected = {r.op.key for r in accepted}
@@ -153,7 +168,7 @@ def timed(process: str, index: int, resource, op: Op) -> Record:
 class Execution:
     """One run of a scenario: its history, any stall, and hygiene problems."""
 
-    def __init__(self, scenario: Scenario, history: History, stall: Optional[Stall], leaks: List[str]):
+    def __init__(self, scenario: Scenario, history: History, stall: Optional[Stall], leaks: list[str]):
         self.scenario = scenario
         self.history = history
         self.stall = stall
@@ -173,9 +188,17 @@ def _make(adapter, scenario: Scenario):
 
 def _release(adapter, scenario: Scenario, resource, drained: bool) -> None:
     """Close the primitive in the test process; join its feeder when nothing is left to flush."""
-    if scenario.primitive.is_queue and adapter.has(Feature.QUEUE_CLOSE) and adapter.has(Feature.QUEUE_FEEDER) and drained:
+    if (
+        scenario.primitive.is_queue
+        and adapter.has(Feature.QUEUE_CLOSE)
+        and adapter.has(Feature.QUEUE_FEEDER)
+        and drained
+    ):
         deadline = timing.OPERATION_DEADLINE
-        if call("close()", resource.close, deadline=deadline).ok and call("join_thread()", resource.join_thread, deadline=deadline).ok:
+        if (
+            call("close()", resource.close, deadline=deadline).ok
+            and call("join_thread()", resource.join_thread, deadline=deadline).ok
+        ):
             return
     dispose(resource)
 
@@ -186,8 +209,8 @@ def execute(adapter, scenario: Scenario) -> Execution:
         return _execute_pipe(adapter, scenario)
     hygiene = _Hygiene(adapter)
     resource = _make(adapter, scenario)
-    records: List[Record] = []
-    exited: Set[str] = set()
+    records: list[Record] = []
+    exited: set[str] = set()
     cancelled = set(scenario.cancelled())
     stall: Optional[Stall] = None
     drain = Drain(adapter, scenario.primitive, resource)
@@ -203,7 +226,9 @@ def execute(adapter, scenario: Scenario) -> Execution:
             with crew:
                 stall = _run_crew(crew, scenario, drain, records, exited, cancelled)
     except DrainHung as hung:
-        stall = Stall(StallReason.HUNG, "the test process's drain", hung.record.op, hung.record.index, deadline_of(hung.record.op))
+        stall = Stall(
+            StallReason.HUNG, "the test process's drain", hung.record.op, hung.record.index, deadline_of(hung.record.op)
+        )
     finally:
         _release(adapter, scenario, resource, stall is None)
         drain.resource = None
@@ -218,7 +243,7 @@ def _execute_pipe(adapter, scenario: Scenario) -> Execution:
     """Run a pipe scenario once: the workers exchange; the test process, if processes hold copies, closes its own."""
     hygiene = _Hygiene(adapter)
     ends = adapter.pipe(scenario.duplex)
-    records: List[Record] = []
+    records: list[Record] = []
     stall: Optional[Stall] = None
     crew = Crew(adapter, ends)
     try:
@@ -273,7 +298,7 @@ class _Hygiene:
         self.children = set(self.launcher.children())
         self.fds = open_fds()
 
-    def leaks(self, crew: Optional[Crew]) -> List[str]:
+    def leaks(self, crew: Optional[Crew]) -> list[str]:
         found = []
         extra = [p for p in self.launcher.children() if p not in self.children]
         if extra:
@@ -293,12 +318,16 @@ class _Hygiene:
 def _stall_clause(execution: Execution) -> str:
     """The clause a stall breaks: a producer process that cannot exit has not flushed; anything else is unsafe use."""
     stall = execution.stall
-    if stall.reason is StallReason.NOT_EXITED and execution.history.mode is Mode.PROCESSES and execution.scenario.primitive.is_queue:
+    if (
+        stall.reason is StallReason.NOT_EXITED
+        and execution.history.mode is Mode.PROCESSES
+        and execution.scenario.primitive.is_queue
+    ):
         return "QUEUE-FLUSH-2"
     return "CONC-PIPE-1" if execution.scenario.primitive is Primitive.PIPE else "CONC-SAFE-1"
 
 
-def verdict_of(execution: Execution) -> Tuple[Verdict, List[Violation]]:
+def verdict_of(execution: Execution) -> tuple[Verdict, list[Violation]]:
     """The checker's verdict and every failure of one execution, most fundamental first."""
     if execution.scenario.primitive is Primitive.PIPE:
         result = check_pipe(execution.history)
@@ -330,18 +359,18 @@ class ScenarioRunner:
     every history was consistent with.
     """
 
-    def __init__(self, adapter, repeats: Optional[Tuple[int, int, int]] = None, warm_up: Optional[Scenario] = None):
+    def __init__(self, adapter, repeats: Optional[tuple[int, int, int]] = None, warm_up: Optional[Scenario] = None):
         self.adapter = adapter
         self.repeats = repeats or repeats_for(profiles.current_name())
         self._warm_up = warm_up
         self.failure_seen = False
         self.witness: Optional[str] = None
-        self.observed: Set[Consistency] = set()
+        self.observed: set[Consistency] = set()
         self.executions = 0
         self.started = monotonic()
         self.first_failure: Optional[str] = None
         #: The scenarios that failed in this test (their ``repr``): run again, they repeat as on the final replay.
-        self.failed: Set[str] = set()
+        self.failed: set[str] = set()
 
     def __call__(self, scenario: Scenario) -> None:
         if self._warm_up is not None:
@@ -386,10 +415,13 @@ class ScenarioRunner:
             note(self.first_failure)
             note("The final replay did not reproduce the failure; a history seen while shrinking:\n" + self.witness)
 
-    def _judge(self, scenario: Scenario, execution: Execution, failures: List[Violation], attempt: int, runs: int) -> None:
+    def _judge(
+        self, scenario: Scenario, execution: Execution, failures: list[Violation], attempt: int, runs: int
+    ) -> None:
         """Record every failure of one execution; the first one no expectation tolerates fails the example."""
-        shown = (f"\n  scenario ({scenario.processes} processes, {scenario.operations} operations):\n    "
-                 + str(scenario).replace("\n", "\n    "))  # fmt: skip
+        shown = f"\n  scenario ({scenario.processes} processes, {scenario.operations} operations):\n    " + str(
+            scenario
+        ).replace("\n", "\n    ")
         untolerated = []
         for failure in failures:
             try:
@@ -403,7 +435,9 @@ class ScenarioRunner:
         self.failure_seen = True
         self.failed.add(repr(scenario))
         if self.first_failure is None:
-            self.first_failure = f"First failure after {monotonic() - self.started:.2f}s, at execution {self.executions} of this test"
+            self.first_failure = (
+                f"First failure after {monotonic() - self.started:.2f}s, at execution {self.executions} of this test"
+            )
         note(self.first_failure)
         history = f"Failing history (execution {attempt} of up to {runs}):\n{execution.history}"
         self.witness = history

@@ -30,7 +30,7 @@ than are put and never leave more unread than the OS pipe holds.
 """
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Optional
 
 from hypothesis import strategies as st
 
@@ -75,17 +75,17 @@ class Scenario:
 
     primitive: Primitive
     maxsize: Optional[int]
-    prefix: Tuple[Op, ...]
-    workers: Tuple[Tuple[Op, ...], ...]
-    seeds: Tuple[int, ...]
+    prefix: tuple[Op, ...]
+    workers: tuple[tuple[Op, ...], ...]
+    seeds: tuple[int, ...]
     signals: int = 0
     #: The workers' names when not ``w1``, ``w2``, ... (pipe scenarios name them after their end).
-    worker_names: Tuple[str, ...] = ()
+    worker_names: tuple[str, ...] = ()
     #: For a pipe: whether it is duplex.
     duplex: bool = True
 
     @property
-    def names(self) -> Tuple[str, ...]:
+    def names(self) -> tuple[str, ...]:
         return self.worker_names or tuple(f"w{i + 1}" for i in range(len(self.workers)))
 
     @property
@@ -96,7 +96,7 @@ class Scenario:
     def operations(self) -> int:
         return len(self.prefix) + sum(len(script) for script in self.workers)
 
-    def cancelled(self) -> Tuple[str, ...]:
+    def cancelled(self) -> tuple[str, ...]:
         """Workers that call cancel_join_thread(): their items may be lost (CONC-CANCEL-1)."""
         return tuple(n for n, s in zip(self.names, self.workers) if any(op.name is Action.CANCEL for op in s))
 
@@ -119,7 +119,7 @@ _CONSUME = ("get", "get_nowait")
 _QUERY = ("qsize", "empty", "full")
 
 
-def _queries(adapter, primitive: Primitive) -> Tuple[str, ...]:
+def _queries(adapter, primitive: Primitive) -> tuple[str, ...]:
     if primitive is Primitive.SIMPLE_QUEUE:
         return ("empty",)
     offered = {"qsize": Feature.QUEUE_QSIZE, "empty": Feature.QUEUE_EMPTY_FULL, "full": Feature.QUEUE_EMPTY_FULL}
@@ -127,7 +127,7 @@ def _queries(adapter, primitive: Primitive) -> Tuple[str, ...]:
 
 
 @st.composite
-def _abstract_script(draw, role: str, queries: Tuple[str, ...], max_ops: int, produce, consume) -> List[str]:
+def _abstract_script(draw, role: str, queries: tuple[str, ...], max_ops: int, produce, consume) -> list[str]:
     names = {
         "producer": produce + queries[:1],
         "consumer": consume + queries,
@@ -138,19 +138,32 @@ def _abstract_script(draw, role: str, queries: Tuple[str, ...], max_ops: int, pr
 
 
 @st.composite
-def scenarios(draw, adapter, primitive: Primitive = Primitive.QUEUE, max_workers: int = 4, max_ops: int = 4, max_prefix: int = 3):
+def scenarios(
+    draw, adapter, primitive: Primitive = Primitive.QUEUE, max_workers: int = 4, max_ops: int = 4, max_prefix: int = 3
+):
     """Scenarios for ``adapter``'s ``primitive`` (a Queue or a SimpleQueue), in the forms of ``put`` and ``get`` it
     offers."""
     simple = primitive is Primitive.SIMPLE_QUEUE
-    timed_put = None if simple else (calls(adapter, QueueCall.PUT_BLOCK_TIMEOUT, QueueCall.PUT_TIMEOUT, QueueCall.PUT_NOWAIT) or (None,))[0]
-    timed_get = None if simple else calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET_NOWAIT, QueueCall.GET)[0]
+    timed_put = (
+        None
+        if simple
+        else (calls(adapter, QueueCall.PUT_BLOCK_TIMEOUT, QueueCall.PUT_TIMEOUT, QueueCall.PUT_NOWAIT) or (None,))[0]
+    )
+    timed_get = (
+        None
+        if simple
+        else calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET_NOWAIT, QueueCall.GET)[0]
+    )
     nowait = not simple and adapter.has(Feature.QUEUE_NOWAIT)
     produce = ("put", "put_nowait") if nowait else ("put",)
     consume = ("get", "get_nowait") if nowait or simple else ("get",)
     # Only a process's close() and join_thread() are its own: threads share the one queue.
     processes = not simple and adapter.mode is Mode.PROCESSES
-    endings = ("exit",) + (("flush",) if processes and adapter.has(Feature.QUEUE_CLOSE) and adapter.has(Feature.QUEUE_FEEDER) else ()) \
+    endings = (
+        ("exit",)
+        + (("flush",) if processes and adapter.has(Feature.QUEUE_CLOSE) and adapter.has(Feature.QUEUE_FEEDER) else ())
         + (("cancel",) if processes and adapter.has(Feature.QUEUE_FEEDER) else ())
+    )
     bounded = (1, 2, 3) if timed_put is not None else ()
     maxsize = None if simple else draw(st.sampled_from((None,) + bounded), label="maxsize")
     # SimpleQueue puts write synchronously, so writers meet only inside a frame
@@ -162,7 +175,9 @@ def scenarios(draw, adapter, primitive: Primitive = Primitive.QUEUE, max_workers
     # its process closes, interleaved frames, a reader stealing a frame's
     # tail) are common instead of a product of per-item chances.
     sizes = SIMPLE_QUEUE_SIZES if simple else QUEUE_SIZES
-    payloads = draw(st.sampled_from(("largest", "mixed") if contended else ("tiny", "largest", "mixed")), label="payloads")
+    payloads = draw(
+        st.sampled_from(("largest", "mixed") if contended else ("tiny", "largest", "mixed")), label="payloads"
+    )
     sizes = {"tiny": sizes[:1], "largest": sizes[-1:], "mixed": sizes}[payloads]
     # Swarm-style too: half the scenarios make no queries, so their consumers
     # only get, and several consumers reading at once is common.
@@ -192,7 +207,7 @@ def scenarios(draw, adapter, primitive: Primitive = Primitive.QUEUE, max_workers
                 tails[signaller].append(("signal", waits[j]))
     seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in range(count))
 
-    def concrete(process: str, names, counter: List[int]) -> List[Op]:
+    def concrete(process: str, names, counter: list[int]) -> list[Op]:
         ops = []
         for name in names:
             if isinstance(name, tuple):
@@ -244,7 +259,7 @@ def scenarios(draw, adapter, primitive: Primitive = Primitive.QUEUE, max_workers
     return Scenario(primitive, maxsize, tuple(prefix), tuple(map(tuple, workers)), seeds, len(waits))
 
 
-def _fit_simple_queue(prefix: List[Op], workers: List[List[Op]]):
+def _fit_simple_queue(prefix: list[Op], workers: list[list[Op]]):
     """Make SimpleQueue scripts safe to block on: no get without an item that surely comes, no pipe left full.
 
     A get with nothing to get would block forever (SimpleQueue.get() has no
@@ -285,7 +300,12 @@ def _fit_simple_queue(prefix: List[Op], workers: List[List[Op]]):
                 op, held = (Op(Action.GET), held - 1) if held else (Op(Action.EMPTY), held)
             out.append(op)
         fitted_workers.append(out)
-    readers = sum(op.name is Action.GET for ops in fitted_workers if all(op.name in (Action.GET, Action.EMPTY) for op in ops) for op in ops)
+    readers = sum(
+        op.name is Action.GET
+        for ops in fitted_workers
+        if all(op.name in (Action.GET, Action.EMPTY) for op in ops)
+        for op in ops
+    )
     _shrink_payloads([fitted_prefix], 0)
     _shrink_payloads([fitted_prefix] + fitted_workers, readers)
     return fitted_prefix, fitted_workers
@@ -296,7 +316,7 @@ def _pages(size: int) -> int:
     return 0 if size <= TINY else -(-(size + FRAME_OVERHEAD) // PIPE_PAGE)
 
 
-def _shrink_payloads(scripts: List[List[Op]], readers: int) -> None:
+def _shrink_payloads(scripts: list[list[Op]], readers: int) -> None:
     """Make the last-drawn puts of ``scripts`` smaller until the frames ``readers`` gets leave fit the pipe."""
     puts = [(i, k) for i, ops in enumerate(scripts) for k, op in enumerate(ops) if op.name is Action.PUT]
 

@@ -7,12 +7,11 @@ Each section module (``queue``, ``joinable_queue``, ``simple_queue``,
 """
 
 import importlib
-from typing import Dict, List, Tuple
 
 from conformance.spec.clause import Clause, Strength
 
 #: Section modules in the order SPEC.md presents them.
-SECTIONS: Tuple[str, ...] = (
+SECTIONS: tuple[str, ...] = (
     "queue",
     "joinable_queue",
     "simple_queue",
@@ -23,8 +22,8 @@ SECTIONS: Tuple[str, ...] = (
 )
 
 
-def _load() -> Dict[str, Clause]:
-    catalogue: Dict[str, Clause] = {}
+def _load() -> dict[str, Clause]:
+    catalogue: dict[str, Clause] = {}
     for name in SECTIONS:
         module = importlib.import_module(f"conformance.spec.{name}")
         for clause in module.CLAUSES:
@@ -35,7 +34,7 @@ def _load() -> Dict[str, Clause]:
     return catalogue
 
 
-CATALOGUE: Dict[str, Clause] = _load()
+CATALOGUE: dict[str, Clause] = _load()
 
 
 def clause(clause_id: str) -> Clause:
@@ -50,7 +49,7 @@ def section_title(name: str) -> str:
     return importlib.import_module(f"conformance.spec.{name}").TITLE
 
 
-def in_section(name: str) -> List[Clause]:
+def in_section(name: str) -> list[Clause]:
     return [c for c in CATALOGUE.values() if c.section == name]
 
 

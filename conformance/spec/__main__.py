@@ -17,7 +17,7 @@ def render() -> str:
         "",
         "Generated from `conformance/spec/` by `python -m conformance.spec > SPEC.md`; do not edit by hand.",
         "Each clause is one observable promise with a stable ID. Tests cite clauses with",
-        "`@pytest.mark.spec(\"ID\")` and every failure message starts with the violated clause's ID.",
+        '`@pytest.mark.spec("ID")` and every failure message starts with the violated clause\'s ID.',
         "",
         "Strengths:",
         "",
@@ -42,9 +42,7 @@ def render() -> str:
             lines.append("")
             lines.append(c.statement)
             lines.append("")
-            lines.append(
-                f"*{c.strength.value}* · Python {c.versions} · needs: {needs} · source: {c.source}"
-            )
+            lines.append(f"*{c.strength.value}* · Python {c.versions} · needs: {needs} · source: {c.source}")
             if c.untestable:
                 lines.append("")
                 lines.append(f"Not testable: {c.untestable}")

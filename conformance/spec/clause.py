@@ -10,7 +10,7 @@ import enum
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Optional, Tuple, Union
+from typing import Optional, Union
 
 from conformance.adapter import Consistency, Mode, Trait
 from conformance.primitives import Feature, Primitive
@@ -33,7 +33,7 @@ class Strength(enum.Enum):
     UNRELIABLE = "unreliable"
 
 
-Version = Tuple[int, int]
+Version = tuple[int, int]
 
 #: What a clause can need of an adapter: a primitive it offers, a feature of
 #: its API, a way of running workers, or a variant of the contract.
@@ -59,9 +59,9 @@ class Clause:
     strength: Strength
     since: Version = (3, 8)
     until: Optional[Version] = None
-    needs: Tuple[Requirement, ...] = ()
+    needs: tuple[Requirement, ...] = ()
     level: Optional[Consistency] = None
-    excludes: Tuple[Trait, ...] = ()
+    excludes: tuple[Trait, ...] = ()
     untestable: Optional[str] = None
     section: str = field(default="", compare=False)
 
@@ -79,7 +79,7 @@ class Clause:
     @property
     def versions(self) -> str:
         """The versions as prose, for SPEC.md and failure messages."""
-        low = "%d.%d" % self.since
+        low = "{}.{}".format(*self.since)
         if self.until is None:
             return f"{low}+"
         return f"{low} to before {self.until[0]}.{self.until[1]}"

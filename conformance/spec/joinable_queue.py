@@ -50,16 +50,14 @@ CLAUSES = (
     Clause(
         "JQ-TASKDONE-3",
         "task_done() is counted against puts, not gets: it succeeds for an item put but not yet got.",
-        "CPython 3.11 queues.py JoinableQueue.task_done (checks the unfinished-tasks semaphore); observed "
-        "3.8-3.13",
+        "CPython 3.11 queues.py JoinableQueue.task_done (checks the unfinished-tasks semaphore); observed 3.8-3.13",
         IMPL,
         needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
     ),
     Clause(
         "JQ-JOIN-1",
         "join() returns at once when every item put has been marked done.",
-        "Dmp JoinableQueue.join: 'Block until all items in the queue have been gotten and processed' "
-        "(3.8-3.14)",
+        "Dmp JoinableQueue.join: 'Block until all items in the queue have been gotten and processed' (3.8-3.14)",
         REQ,
         needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
     ),
@@ -67,16 +65,14 @@ CLAUSES = (
         "JQ-JOIN-2",
         "join() blocks while tasks are unfinished, and returns once task_done() has been called for every "
         "item, also when the calls come from another process.",
-        "Dmp JoinableQueue.join: 'When the count of unfinished tasks drops to zero, join() unblocks' "
-        "(3.8-3.14)",
+        "Dmp JoinableQueue.join: 'When the count of unfinished tasks drops to zero, join() unblocks' (3.8-3.14)",
         REQ,
         needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS),
     ),
     Clause(
         "JQ-CLOSE-1",
         "close() does not change the task accounting: task_done() and join() behave the same after it.",
-        "CPython 3.11 queues.py (the accounting lives in a semaphore and a condition, not the pipe); "
-        "observed 3.8-3.13",
+        "CPython 3.11 queues.py (the accounting lives in a semaphore and a condition, not the pipe); observed 3.8-3.13",
         IMPL,
         needs=(Primitive.JOINABLE_QUEUE, Feature.TASKS, Feature.QUEUE_CLOSE),
     ),

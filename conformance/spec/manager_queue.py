@@ -36,8 +36,7 @@ CLAUSES = (
     Clause(
         "MGR-TIMEOUT-1",
         "A negative timeout raises ValueError (queue.Queue's rule), unlike multiprocessing.Queue.",
-        "CPython 3.11 queue.py Queue.put/get ('timeout' must be a non-negative number); observed 3.8-3.13 "
-        "on the proxy",
+        "CPython 3.11 queue.py Queue.put/get ('timeout' must be a non-negative number); observed 3.8-3.13 on the proxy",
         IMPL,
         needs=(Primitive.QUEUE, Trait.PROXY, Feature.QUEUE_BLOCK),
     ),
@@ -61,8 +60,7 @@ CLAUSES = (
     Clause(
         "MGR-SHARE-1",
         "Proxies are picklable: a proxy sent to another process through a queue reaches the same queue.",
-        "Dmp 'Proxy Objects': 'Proxy objects are picklable so they can be passed between processes' "
-        "(3.8-3.14)",
+        "Dmp 'Proxy Objects': 'Proxy objects are picklable so they can be passed between processes' (3.8-3.14)",
         REQ,
         needs=(Primitive.QUEUE, Trait.PROXY, Mode.PROCESSES),
     ),
@@ -70,8 +68,7 @@ CLAUSES = (
         "MGR-SHUTDOWN-1",
         "On 3.13+ the proxy exposes queue.Queue.shutdown(): afterwards put raises queue.ShutDown, and get "
         "returns the remaining items, then raises queue.ShutDown.",
-        "Dq Queue.shutdown (added 3.13); CPython 3.13 managers.py AutoProxy exposes public methods; "
-        "observed 3.13",
+        "Dq Queue.shutdown (added 3.13); CPython 3.13 managers.py AutoProxy exposes public methods; observed 3.13",
         IMPL,
         since=(3, 13),
         needs=(Primitive.QUEUE, Trait.PROXY),

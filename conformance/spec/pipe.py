@@ -64,8 +64,7 @@ CLAUSES = (
         "PIPE-SIMPLEX-1",
         "Pipe(duplex=False) returns (conn1, conn2) where conn1 can only receive and conn2 can only "
         "send; what conn2 sends, conn1 receives.",
-        _PIPE + ": 'conn1 can only be used for receiving messages and conn2 can only be used for "
-        "sending messages'",
+        _PIPE + ": 'conn1 can only be used for receiving messages and conn2 can only be used for sending messages'",
         REQUIRED,
         needs=(Primitive.PIPE, Feature.PIPE_SIMPLEX),
     ),
@@ -79,8 +78,7 @@ CLAUSES = (
     ),
     Clause(
         "PIPE-SIMPLEX-3",
-        "recv(), recv_bytes(), recv_bytes_into() and poll() on the send-only end of a simplex pipe "
-        "raise OSError.",
+        "recv(), recv_bytes(), recv_bytes_into() and poll() on the send-only end of a simplex pipe raise OSError.",
         "CPython 3.11 connection.py _ConnectionBase._check_readable ('connection is write-only'); "
         "observed 3.8-3.13; the docs say only that the end 'can only be used for sending'",
         IMPL,
@@ -164,8 +162,7 @@ CLAUSES = (
     Clause(
         "PIPE-MAXLEN-1",
         "recv_bytes(maxlength) raises OSError when the next message is longer than maxlength.",
-        _CONNECTION + ": 'If maxlength is specified and the message is longer than maxlength then "
-        "OSError is raised'",
+        _CONNECTION + ": 'If maxlength is specified and the message is longer than maxlength then OSError is raised'",
         REQUIRED,
         needs=(Primitive.PIPE, Feature.PIPE_BYTES),
     ),
@@ -222,17 +219,14 @@ CLAUSES = (
     ),
     Clause(
         "PIPE-INTO-4",
-        "The message reported by BufferTooShort has been consumed: the next receive returns the "
-        "message after it.",
-        "CPython 3.11 connection.py _ConnectionBase.recv_bytes_into reads before checking the size; "
-        "observed 3.8-3.13",
+        "The message reported by BufferTooShort has been consumed: the next receive returns the message after it.",
+        "CPython 3.11 connection.py _ConnectionBase.recv_bytes_into reads before checking the size; observed 3.8-3.13",
         IMPL,
         needs=(Primitive.PIPE, Feature.PIPE_INTO),
     ),
     Clause(
         "PIPE-INTO-5",
-        "recv_bytes_into() raises ValueError and consumes nothing when offset is negative or larger "
-        "than the buffer.",
+        "recv_bytes_into() raises ValueError and consumes nothing when offset is negative or larger than the buffer.",
         _CONNECTION + ": 'Offset must be a non-negative integer less than the length of buffer'; the "
         "ValueError is CPython 3.11 connection.py recv_bytes_into ('negative offset', 'offset too "
         "large'); observed 3.8-3.13",
@@ -265,8 +259,7 @@ CLAUSES = (
     ),
     Clause(
         "PIPE-POLL-4",
-        "poll(None) blocks until there is something to receive (or the other end closes), then "
-        "returns True.",
+        "poll(None) blocks until there is something to receive (or the other end closes), then returns True.",
         _CONNECTION + ": 'If timeout is None then an infinite timeout is used'",
         REQUIRED,
         needs=(Primitive.PIPE, Feature.PIPE_POLL),
@@ -339,16 +332,14 @@ CLAUSES = (
         "After the other end closes, the messages it sent before closing are still received, in "
         "order; once none is left, recv(), recv_bytes() and recv_bytes_into() raise EOFError "
         "(PIPE-EOF-5 covers an end that was closed with messages to it unread).",
-        _CONNECTION + ": receives raise 'EOFError if there is nothing left to receive and the other "
-        "end was closed'",
+        _CONNECTION + ": receives raise 'EOFError if there is nothing left to receive and the other end was closed'",
         REQUIRED,
         needs=(Primitive.PIPE,),
     ),
     Clause(
         "PIPE-EOF-2",
         "Once a receive has reported the end of the stream, every later receive raises EOFError.",
-        _CONNECTION + ": the EOFError condition ('nothing left to receive and the other end was "
-        "closed') persists",
+        _CONNECTION + ": the EOFError condition ('nothing left to receive and the other end was closed') persists",
         REQUIRED,
         needs=(Primitive.PIPE,),
     ),

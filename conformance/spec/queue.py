@@ -302,8 +302,7 @@ CLAUSES = (
     ),
     Clause(
         "QUEUE-LARGE-1",
-        "Items larger than the OS pipe buffer (64 KiB) are delivered intact; put returns without waiting for "
-        "a reader.",
+        "Items larger than the OS pipe buffer (64 KiB) are delivered intact; put returns without waiting for a reader.",
         "Dmp note (the feeder thread flushes to the pipe, so put does not block on the pipe); "
         "CPython 3.11 queues.py Queue.put",
         IMPL,

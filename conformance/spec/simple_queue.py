@@ -120,8 +120,7 @@ CLAUSES = (
     Clause(
         "SQ-CLOSE-1",
         "close() exists and returns: it releases the queue's resources in the calling process.",
-        "Dmp SimpleQueue.close: 'Close the queue: release internal resources. ... Added in version 3.9' "
-        "(bpo-30966)",
+        "Dmp SimpleQueue.close: 'Close the queue: release internal resources. ... Added in version 3.9' (bpo-30966)",
         REQ,
         since=(3, 9),
         needs=(Primitive.SIMPLE_QUEUE, Feature.SIMPLE_QUEUE_CLOSE),

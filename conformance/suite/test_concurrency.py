@@ -43,7 +43,7 @@ start one rule apart) passed it.
 
 from collections import Counter
 from queue import Empty, Full
-from typing import Optional, Tuple
+from typing import Optional
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -96,7 +96,9 @@ START_METHOD_SHARE = {"forkserver": 0.4, "spawn": 0.2}
 def _warm_up(adapter, primitive: Primitive) -> Scenario:
     """A one-item scenario run unchecked before measuring hygiene."""
     if primitive is Primitive.PIPE:
-        return Scenario(primitive, None, (), ((Op(Action.SEND, ("wa", 1), 8, end="a"),), (Op(Action.RECV, end="b"),)), (0, 0))
+        return Scenario(
+            primitive, None, (), ((Op(Action.SEND, ("wa", 1), 8, end="a"),), (Op(Action.RECV, end="b"),)), (0, 0)
+        )
     get = Op(Action.GET)
     if primitive is not Primitive.SIMPLE_QUEUE:
         form = calls(adapter, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT, QueueCall.GET)[0]
@@ -153,7 +155,13 @@ def _deadline(form: QueueCall, timeout: Optional[float]) -> float:
 
 def _in_test(queue, form: QueueCall, item=None, timeout=None) -> Outcome:
     args, kwargs = form.arguments(item, timeout)
-    return call(f"test {form.describe(item, timeout)}", getattr(queue, form.method), *args, deadline=_deadline(form, timeout), **kwargs)
+    return call(
+        f"test {form.describe(item, timeout)}",
+        getattr(queue, form.method),
+        *args,
+        deadline=_deadline(form, timeout),
+        **kwargs,
+    )
 
 
 def _in_peer(peer, form: QueueCall, item=None, timeout=None):
@@ -162,7 +170,7 @@ def _in_peer(peer, form: QueueCall, item=None, timeout=None):
     return peer.submit(form.method, *args, **kwargs)
 
 
-def _at_once(peer, queue, form: QueueCall, items=(None, None), timeout=None) -> Tuple[Outcome, Outcome]:
+def _at_once(peer, queue, form: QueueCall, items=(None, None), timeout=None) -> tuple[Outcome, Outcome]:
     """``form`` in the peer and in the test process at the same time (the peer's first); their outcomes."""
     pending = _in_peer(peer, form, items[0], timeout)
     mine = _in_test(queue, form, items[1], timeout)
@@ -188,17 +196,35 @@ def test_calls_of_two_processes_at_once_return_as_documented(ipc_adapter):
         with Peer(ipc_adapter, bounded) as peer:
             peer.ping()
             for outcome in _at_once(peer, bounded, QueueCall.PUT, items):
-                expect("CONC-SAFE-1", outcome.ok, outcome.describe() + " with a slot free for it, expected it to return")
+                expect(
+                    "CONC-SAFE-1", outcome.ok, outcome.describe() + " with a slot free for it, expected it to return"
+                )
             if puts:
                 for outcome in _at_once(peer, bounded, puts[0], ("refused", "refused")):
-                    expect("CONC-SAFE-1", isinstance(outcome.error, Full), outcome.describe() + " on a full queue, expected queue.Full")
+                    expect(
+                        "CONC-SAFE-1",
+                        isinstance(outcome.error, Full),
+                        outcome.describe() + " on a full queue, expected queue.Full",
+                    )
             got = _at_once(peer, bounded, get, timeout=_waiting_get_timeout(get))
             for outcome in got:
-                expect("CONC-SAFE-1", outcome.ok and outcome.value in items, outcome.describe() + f" with {items} put, expected one of them intact")
-            expect("CONC-CONSUMERS-1", {o.value for o in got} == set(items), f"the two gets returned {[o.value for o in got]}, expected {list(items)}")
+                expect(
+                    "CONC-SAFE-1",
+                    outcome.ok and outcome.value in items,
+                    outcome.describe() + f" with {items} put, expected one of them intact",
+                )
+            expect(
+                "CONC-CONSUMERS-1",
+                {o.value for o in got} == set(items),
+                f"the two gets returned {[o.value for o in got]}, expected {list(items)}",
+            )
             if timed:
                 for outcome in _at_once(peer, bounded, timed[0], timeout=SHORT_TIMEOUT):
-                    expect("CONC-SAFE-1", isinstance(outcome.error, Empty), outcome.describe() + " on an empty queue, expected queue.Empty")
+                    expect(
+                        "CONC-SAFE-1",
+                        isinstance(outcome.error, Empty),
+                        outcome.describe() + " on an empty queue, expected queue.Empty",
+                    )
                     within("CONC-SAFE-1", outcome, 0, SHORT_TIMEOUT + timing.TIMEOUT_LATE)
     finally:
         dispose(bounded)
@@ -234,7 +260,15 @@ def test_two_consumers_at_once_get_each_item_once(ipc_adapter):
 def test_counts_are_true_with_nothing_in_flight(ipc_adapter):
     """With no put or get in flight, ``qsize()`` of ``queue(2)`` is the number of items held, ``full()`` says
     whether that is 2, and ``empty()`` says False only with an item held."""
-    queries = [q for q, feature in (("qsize", Feature.QUEUE_QSIZE), ("full", Feature.QUEUE_EMPTY_FULL), ("empty", Feature.QUEUE_EMPTY_FULL)) if ipc_adapter.has(feature)]
+    queries = [
+        q
+        for q, feature in (
+            ("qsize", Feature.QUEUE_QSIZE),
+            ("full", Feature.QUEUE_EMPTY_FULL),
+            ("empty", Feature.QUEUE_EMPTY_FULL),
+        )
+        if ipc_adapter.has(feature)
+    ]
     if not queries:
         pytest.skip(f"adapter {ipc_adapter.name!r} offers neither qsize() nor full() and empty()")
     bounded = _queue(ipc_adapter, 2)
@@ -244,8 +278,14 @@ def test_counts_are_true_with_nothing_in_flight(ipc_adapter):
         def check(held: int) -> None:
             for query in queries:
                 with continuing():
-                    answer = call(f"{query}() with {held} item(s) held", getattr(bounded, query), deadline=timing.IMMEDIATE)
-                    right = {"qsize": answer.value == held, "full": answer.value == (held == 2), "empty": answer.value is True or held >= 1}[query]
+                    answer = call(
+                        f"{query}() with {held} item(s) held", getattr(bounded, query), deadline=timing.IMMEDIATE
+                    )
+                    right = {
+                        "qsize": answer.value == held,
+                        "full": answer.value == (held == 2),
+                        "empty": answer.value is True or held >= 1,
+                    }[query]
                     expect("CONC-COUNT-1", answer.ok and right, answer.describe() + f"; the queue held {held} of 2")
 
         check(0)
@@ -265,8 +305,13 @@ def test_flushed_items_are_there_for_every_get_form(ipc_adapter):
     """A peer process puts three items and flushes them (close() and join_thread(), or its exit): then
     ``empty()`` is False, and each get form that may report an empty queue returns an item instead."""
     if ipc_adapter.mode is not Mode.PROCESSES:
-        pytest.skip(f"adapter {ipc_adapter.name!r} runs its peers as {ipc_adapter.mode}: a peer's close() would close the test's queue too")
-    forms = calls(ipc_adapter, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT)
+        pytest.skip(
+            f"adapter {ipc_adapter.name!r} runs its peers as {ipc_adapter.mode}: a peer's close() would close "
+            "the test's queue too"
+        )
+    forms = calls(
+        ipc_adapter, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT
+    )
     if not forms:
         pytest.skip(f"adapter {ipc_adapter.name!r} offers no get that may report an empty queue")
     items = [f"item {n}" for n in range(3)]
@@ -280,14 +325,22 @@ def test_flushed_items_are_there_for_every_get_form(ipc_adapter):
                 returned("QUEUE-FLUSH-1", producer.run("join_thread"))
             else:
                 producer.exit()
-                expect("QUEUE-FLUSH-2", producer.exited(timing.OPERATION_DEADLINE), "the producer of 3 small items did not exit")
+                expect(
+                    "QUEUE-FLUSH-2",
+                    producer.exited(timing.OPERATION_DEADLINE),
+                    "the producer of 3 small items did not exit",
+                )
             if ipc_adapter.has(Feature.QUEUE_EMPTY_FULL):
                 empty = call("empty() with 3 flushed items", queue.empty, deadline=timing.IMMEDIATE)
                 expect("CONC-EMPTY-1", empty.ok and empty.value is False, empty.describe() + ", expected False")
             for n, item in enumerate(items):
                 form = forms[n % len(forms)]
                 got = _in_test(queue, form, timeout=SHORT_TIMEOUT)
-                expect("CONC-EMPTY-1", got.ok and got.value == item, got.describe() + f" with {len(items) - n} flushed item(s) there, expected {item!r}")
+                expect(
+                    "CONC-EMPTY-1",
+                    got.ok and got.value == item,
+                    got.describe() + f" with {len(items) - n} flushed item(s) there, expected {item!r}",
+                )
     finally:
         dispose(queue)
 
@@ -312,8 +365,16 @@ def test_exact_queue_is_exact_in_every_process(ipc_adapter):
 
             def ask(who: str, query: str, expected: bool) -> None:
                 with continuing():
-                    answer = peer.run(query, deadline=timing.IMMEDIATE) if who == "peer" else call(f"test {query}()", getattr(bounded, query), deadline=timing.IMMEDIATE)
-                    expect("CONC-LEVEL-1", answer.ok and answer.value is expected, answer.describe() + f", expected {expected}")
+                    answer = (
+                        peer.run(query, deadline=timing.IMMEDIATE)
+                        if who == "peer"
+                        else call(f"test {query}()", getattr(bounded, query), deadline=timing.IMMEDIATE)
+                    )
+                    expect(
+                        "CONC-LEVEL-1",
+                        answer.ok and answer.value is expected,
+                        answer.describe() + f", expected {expected}",
+                    )
 
             for who in ("test", "peer"):
                 returned("CONC-LEVEL-1", run(who, QueueCall.PUT, f"put by the {who}"))
@@ -326,7 +387,9 @@ def test_exact_queue_is_exact_in_every_process(ipc_adapter):
             if gets:
                 for who, item in (("peer", "put by the test"), ("test", "put by the peer")):
                     got = run(who, gets[0])
-                    expect("CONC-LEVEL-1", got.ok and got.value == item, got.describe() + f", expected {item!r}, put first")
+                    expect(
+                        "CONC-LEVEL-1", got.ok and got.value == item, got.describe() + f", expected {item!r}, put first"
+                    )
                 for who in ("test", "peer"):
                     for query in queries:
                         ask(who, query, query == "empty")
@@ -344,7 +407,14 @@ def test_items_of_a_cancelled_producer_arrive_once_in_order_if_at_all(ipc_adapte
     items = [(n, bytes([n]) * 64) for n in range(4)]
     queue = _queue(ipc_adapter)
     # A get that answers at once, or soon: what is not there now will not come.
-    drain = calls(ipc_adapter, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK, QueueCall.GET_ZERO, QueueCall.GET_BLOCK_TIMEOUT, QueueCall.GET_TIMEOUT)
+    drain = calls(
+        ipc_adapter,
+        QueueCall.GET_NOWAIT,
+        QueueCall.GET_NOBLOCK,
+        QueueCall.GET_ZERO,
+        QueueCall.GET_BLOCK_TIMEOUT,
+        QueueCall.GET_TIMEOUT,
+    )
     if not drain:
         pytest.skip(f"adapter {ipc_adapter.name!r} offers no get that gives up")
     try:
@@ -353,7 +423,11 @@ def test_items_of_a_cancelled_producer_arrive_once_in_order_if_at_all(ipc_adapte
                 returned("CONC-CANCEL-1", producer.run("put", item))
             returned("CONC-CANCEL-1", producer.run("cancel_join_thread"))
             producer.exit()
-            expect("QUEUE-CANCEL-2", producer.exited(timing.OPERATION_DEADLINE), "the producer did not exit after cancel_join_thread()")
+            expect(
+                "QUEUE-CANCEL-2",
+                producer.exited(timing.OPERATION_DEADLINE),
+                "the producer did not exit after cancel_join_thread()",
+            )
         # The producer is gone: whatever it wrote is in the queue now, and nothing more will come.
         arrived = []
         while len(arrived) <= len(items):
@@ -366,7 +440,8 @@ def test_items_of_a_cancelled_producer_arrive_once_in_order_if_at_all(ipc_adapte
         expect(
             "CONC-CANCEL-1",
             len(values) == len(arrived) and in_order and len(set(map(repr, values))) == len(values),
-            f"after the producer exited: {'; '.join(o.describe() for o in arrived) or 'nothing arrived'}, expected a part of {[n for n, _ in items]} in order, each once",
+            f"after the producer exited: {'; '.join(o.describe() for o in arrived) or 'nothing arrived'}, "
+            f"expected a part of {[n for n, _ in items]} in order, each once",
         )
     finally:
         dispose(queue)
@@ -390,11 +465,22 @@ def test_two_processes_use_the_two_ends_at_once(ipc_adapter):
             peer.ping()
             sending = peer.submit("send_bytes" if large else "send", big)
             returned("CONC-PIPE-1", call("test send('to the peer') while the peer sends", mine.send, "to the peer"))
-            got = call(f"test {'recv_bytes' if large else 'recv'}() of the peer's message", mine.recv_bytes if large else mine.recv)
-            expect("CONC-PIPE-1", got.ok and got.value == big, got.describe() + f", expected the peer's {len(big)}-byte message whole")
+            got = call(
+                f"test {'recv_bytes' if large else 'recv'}() of the peer's message",
+                mine.recv_bytes if large else mine.recv,
+            )
+            expect(
+                "CONC-PIPE-1",
+                got.ok and got.value == big,
+                got.describe() + f", expected the peer's {len(big)}-byte message whole",
+            )
             returned("CONC-PIPE-1", sending.result())
             received = peer.run("recv")
-            expect("CONC-PIPE-1", received.ok and received.value == "to the peer", received.describe() + ", expected 'to the peer'")
+            expect(
+                "CONC-PIPE-1",
+                received.ok and received.value == "to the peer",
+                received.describe() + ", expected 'to the peer'",
+            )
     finally:
         dispose((mine, theirs))
 
@@ -416,7 +502,12 @@ def test_end_of_file_waits_for_every_process_holding_the_other_end(ipc_adapter):
             waiting = reader.submit("recv")
             returned("CONC-PIPE-2", call("test close() of its copy of the sending end", sending.close))
             if waiting.ready(timing.STILL_BLOCKED):
-                expect("CONC-PIPE-2", False, f"{waiting.result().describe()} while another process still held the sending end, expected it to wait")
+                expect(
+                    "CONC-PIPE-2",
+                    False,
+                    f"{waiting.result().describe()} while another process still held the sending end, expected "
+                    "it to wait",
+                )
             returned("CONC-PIPE-2", holder.run("close"))
             raised("CONC-PIPE-2", waiting.result(), EOFError)
             raised("CONC-PIPE-2", reader.run("recv", deadline=timing.IMMEDIATE), EOFError)
@@ -437,9 +528,19 @@ def test_broken_pipe_waits_for_every_process_holding_the_other_end(ipc_adapter):
             got = holder.run("recv")
             expect("CONC-PIPE-3", got.ok and got.value == "still held", got.describe() + ", expected 'still held'")
             returned("CONC-PIPE-3", holder.run("close"))
-            for method, data in [(m, "x" if m == "send" else b"x") for m in offered(ipc_adapter, "send", "send_bytes")] * 2:
+            for method, data in [
+                (m, "x" if m == "send" else b"x") for m in offered(ipc_adapter, "send", "send_bytes")
+            ] * 2:
                 with continuing():
-                    raised("CONC-PIPE-3", call(f"test {method}({data!r}) with every copy of the other end closed", getattr(sending, method), data), BrokenPipeError)
+                    raised(
+                        "CONC-PIPE-3",
+                        call(
+                            f"test {method}({data!r}) with every copy of the other end closed",
+                            getattr(sending, method),
+                            data,
+                        ),
+                        BrokenPipeError,
+                    )
     finally:
         dispose((sending, receiving))
 

@@ -32,7 +32,9 @@ def test_joinable_queue_offers_the_documented_methods(ipc_adapter):
 @pytest.mark.spec("JQ-JOIN-2")
 def test_join_waits_for_task_done_not_for_an_empty_queue(ipc_adapter):
     """join() counts tasks, not queued items: with the only item got but not marked done, it blocks."""
-    queue = returned(api_clause(ipc_adapter, Primitive.JOINABLE_QUEUE), call("joinable_queue()", ipc_adapter.joinable_queue))
+    queue = returned(
+        api_clause(ipc_adapter, Primitive.JOINABLE_QUEUE), call("joinable_queue()", ipc_adapter.joinable_queue)
+    )
     try:
         with Peer(ipc_adapter, queue) as joiner:
             returned("JQ-JOIN-2", call("put('task')", queue.put, "task"))
@@ -43,7 +45,12 @@ def test_join_waits_for_task_done_not_for_an_empty_queue(ipc_adapter):
             expect("JQ-JOIN-2", got.ok and got.value == "task", got.describe() + ", expected 'task'")
             joining = joiner.submit("join")
             if joining.ready(timing.STILL_BLOCKED):
-                expect("JQ-JOIN-2", False, f"{joining.result().describe()} with the only item got but task_done() not called, expected it to block")
+                expect(
+                    "JQ-JOIN-2",
+                    False,
+                    f"{joining.result().describe()} with the only item got but task_done() not called, expected "
+                    "it to block",
+                )
             returned("JQ-JOIN-2", call("task_done()", queue.task_done))
             joined = joining.result(timing.OPERATION_DEADLINE)
             expect("JQ-JOIN-2", joined.ok, f"{joined.describe()} after task_done() was called for the only item")
@@ -53,15 +60,21 @@ def test_join_waits_for_task_done_not_for_an_empty_queue(ipc_adapter):
 
 def make_joinable(adapter, *maxsize):
     shown = ", ".join(map(str, maxsize))
-    return returned(api_clause(adapter, Primitive.JOINABLE_QUEUE), call(f"joinable_queue({shown})", adapter.joinable_queue, *maxsize))
+    return returned(
+        api_clause(adapter, Primitive.JOINABLE_QUEUE),
+        call(f"joinable_queue({shown})", adapter.joinable_queue, *maxsize),
+    )
 
 
 def get_item(adapter, queue, expected, clause):
-    """A get that waits for an item (the waiting form the adapter offers); it must return ``expected``, per ``clause``."""
+    """A get that waits for an item (the waiting form the adapter offers); it must return ``expected``, per
+    ``clause``."""
     form = waiting_get(adapter)
     wait = timing.VISIBILITY_DEADLINE
     args, kwargs = form.arguments(timeout=wait if form is not QueueCall.GET else None)
-    got = call(form.describe(timeout=wait), getattr(queue, form.method), *args, deadline=wait + timing.TIMEOUT_LATE, **kwargs)
+    got = call(
+        form.describe(timeout=wait), getattr(queue, form.method), *args, deadline=wait + timing.TIMEOUT_LATE, **kwargs
+    )
     expect(clause, got.ok and got.value == expected, got.describe() + f", expected {expected!r}")
 
 
@@ -83,13 +96,29 @@ def test_joinable_queue_is_a_queue(ipc_adapter):
         if refuse:
             with continuing():
                 args, kwargs = refuse[0].arguments("third")
-                raised("JQ-QUEUE-1", call(refuse[0].describe("third"), getattr(queue, refuse[0].method), *args, deadline=timing.IMMEDIATE, **kwargs), Full)
+                raised(
+                    "JQ-QUEUE-1",
+                    call(
+                        refuse[0].describe("third"),
+                        getattr(queue, refuse[0].method),
+                        *args,
+                        deadline=timing.IMMEDIATE,
+                        **kwargs,
+                    ),
+                    Full,
+                )
         for item in ("first", "second"):
             get_item(ipc_adapter, queue, item, "JQ-QUEUE-1")
         nowait = calls(ipc_adapter, QueueCall.GET_NOWAIT, QueueCall.GET_NOBLOCK)
         if nowait:
             args, kwargs = nowait[0].arguments()
-            raised("JQ-QUEUE-1", call(nowait[0].describe(), getattr(queue, nowait[0].method), *args, deadline=timing.IMMEDIATE, **kwargs), Empty)
+            raised(
+                "JQ-QUEUE-1",
+                call(
+                    nowait[0].describe(), getattr(queue, nowait[0].method), *args, deadline=timing.IMMEDIATE, **kwargs
+                ),
+                Empty,
+            )
     finally:
         dispose(queue)
 

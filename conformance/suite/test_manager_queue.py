@@ -18,6 +18,7 @@ from conformance.harness.peer import Peer
 from conformance.primitives import QueueCall
 from conformance.verdict import expect, raised, returned, within
 
+
 @pytest.fixture
 def proxy(ipc_adapter):
     made = ipc_adapter.queue(0)
@@ -56,7 +57,9 @@ def test_exceptions_keep_their_class(ipc_adapter, proxy):
         full = raised("MGR-EXCEPTION-1", call("put_nowait(2)", bounded.put_nowait, 2), queue_module.Full, exact=True)
     finally:
         dispose(bounded)
-    expect("MGR-EXCEPTION-1", type(empty) is queue_module.Empty and type(full) is queue_module.Full, f"{empty!r}, {full!r}")
+    expect(
+        "MGR-EXCEPTION-1", type(empty) is queue_module.Empty and type(full) is queue_module.Full, f"{empty!r}, {full!r}"
+    )
 
 
 @pytest.mark.spec("MGR-TIMEOUT-1")
@@ -68,7 +71,9 @@ def test_negative_timeout_raises_value_error(ipc_adapter, proxy):
         for form, queue, item in ((QueueCall.PUT_NEGATIVE, bounded, "second"), (QueueCall.GET_NEGATIVE, proxy, None)):
             with continuing():
                 args, kwargs = form.arguments(item)
-                outcome = call(form.describe(item), getattr(queue, form.method), *args, deadline=timing.IMMEDIATE, **kwargs)
+                outcome = call(
+                    form.describe(item), getattr(queue, form.method), *args, deadline=timing.IMMEDIATE, **kwargs
+                )
                 raised("MGR-TIMEOUT-1", outcome, ValueError)
     finally:
         dispose(bounded)

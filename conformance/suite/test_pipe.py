@@ -71,7 +71,8 @@ BAD_SLICES = ((-1,), (11,), (3, -1), (3, 8), (10, 1))
 
 @pytest.fixture
 def ends(ipc_adapter, duplex):
-    """``(conn1, conn2)`` of a new pipe, two-way or one-way as the test's ``duplex`` parameter says; closed after the test."""
+    """``(conn1, conn2)`` of a new pipe, two-way or one-way as the test's ``duplex`` parameter says; closed after the
+    test."""
     pair = ipc_adapter.pipe(duplex)
     yield pair
     dispose(pair)
@@ -226,7 +227,11 @@ def test_send_to_closed_end_raises_broken_pipe(ipc_adapter, ends):
     returned("PIPE-EOF-4", call("conn1.close()", first.close))
     for method, args in _sending_calls(ipc_adapter):
         with continuing():
-            raised("PIPE-EOF-4", call(f"conn2.{method}({args[0]!r}) with conn1 closed", getattr(second, method), *args), BrokenPipeError)
+            raised(
+                "PIPE-EOF-4",
+                call(f"conn2.{method}({args[0]!r}) with conn1 closed", getattr(second, method), *args),
+                BrokenPipeError,
+            )
 
 
 @pytest.mark.spec("PIPE-CLOSE-1", "PIPE-CLOSE-2")
@@ -259,7 +264,11 @@ def test_pipe_default_is_duplex(ipc_adapter):
             with continuing():
                 returned("PIPE-DUPLEX-1", call(f"{name} end send({data!r})", sender.send, data))
                 received = call("other end recv()", receiver.recv)
-                expect("PIPE-DUPLEX-1", received.ok and received.value == data, received.describe() + f", expected {data!r}")
+                expect(
+                    "PIPE-DUPLEX-1",
+                    received.ok and received.value == data,
+                    received.describe() + f", expected {data!r}",
+                )
     finally:
         dispose((first, second))
 
@@ -296,14 +305,27 @@ def test_duplex_ends_exchange_both_ways(ipc_adapter):
         sends = (("first", first, "first 1"), ("second", second, "second 1"), ("first", first, "first 2"))
         for name, sender, data in sends:
             returned("PIPE-DUPLEX-2", call(f"{name} end send({data!r})", sender.send, data))
-        for name, receiver, expected in (("second", second, "first 1"), ("first", first, "second 1"), ("second", second, "first 2")):
+        for name, receiver, expected in (
+            ("second", second, "first 1"),
+            ("first", first, "second 1"),
+            ("second", second, "first 2"),
+        ):
             got = call(f"{name} end recv()", receiver.recv)
             returned("PIPE-DUPLEX-2", got)
-            expect("PIPE-DIRECTION-1", got.value == expected, got.describe() + f", expected {expected!r} from the other end")
+            expect(
+                "PIPE-DIRECTION-1",
+                got.value == expected,
+                got.describe() + f", expected {expected!r} from the other end",
+            )
         if ipc_adapter.has(Feature.PIPE_POLL):
             for name, conn in (("first", first), ("second", second)):
                 with continuing():
-                    _poll("PIPE-DIRECTION-1", conn, False, f"{name} end poll() once it has received all the other end sent")
+                    _poll(
+                        "PIPE-DIRECTION-1",
+                        conn,
+                        False,
+                        f"{name} end poll() once it has received all the other end sent",
+                    )
     finally:
         dispose((first, second))
 
@@ -324,7 +346,9 @@ def test_messages_arrive_in_order_once(ipc_adapter, ends):
     for method, data in sent:
         receive = "recv" if method == "send" else "recv_bytes"
         got = call(f"conn1.{receive}()", getattr(first, receive))
-        expect("PIPE-FIFO-1", got.ok and got.value == data, got.describe() + f", expected {data!r}, the next message sent")
+        expect(
+            "PIPE-FIFO-1", got.ok and got.value == data, got.describe() + f", expected {data!r}, the next message sent"
+        )
     if ipc_adapter.has(Feature.PIPE_POLL):
         _poll("PIPE-FIFO-1", first, False, "conn1.poll() once every message sent was received")
 
@@ -340,13 +364,31 @@ def test_recv_bytes_returns_one_whole_message(ends):
         returned("PIPE-BYTES-1", call(f"conn2.send_bytes(<{len(data)} bytes>)", second.send_bytes, data))
     for data in messages:
         got = call("conn1.recv_bytes()", first.recv_bytes)
-        expect("PIPE-BYTES-1", got.ok and got.value == data, got.describe() + f", expected the {len(data)}-byte message sent")
+        expect(
+            "PIPE-BYTES-1",
+            got.ok and got.value == data,
+            got.describe() + f", expected the {len(data)}-byte message sent",
+        )
 
 
 #: Picklable objects of the kinds ``send()`` takes, each equal to itself (no NaN).
 OBJECTS = (
-    None, True, 0, -(2**70), 1.5, "text", "", b"bytes", bytearray(b"array"), (1, ("nested",)), [1, [2, 3]],
-    {"key": [1, 2], 3: None}, {1, 2}, frozenset({"f"}), complex(1, -2), range(3),
+    None,
+    True,
+    0,
+    -(2**70),
+    1.5,
+    "text",
+    "",
+    b"bytes",
+    bytearray(b"array"),
+    (1, ("nested",)),
+    [1, [2, 3]],
+    {"key": [1, 2], 3: None},
+    {1, 2},
+    frozenset({"f"}),
+    complex(1, -2),
+    range(3),
 )
 
 
@@ -417,7 +459,11 @@ def test_recv_bytes_into_writes_the_message_at_the_offset(ends):
             written = bytes(buffer[start : start + len(message)])
             expect("PIPE-INTO-1", written == message, f"{shown} wrote {written!r} at {start}, expected {message!r}")
             outside = bytes(buffer[:start] + buffer[start + len(message) :])
-            expect("PIPE-INTO-2", outside == bytes([FILL]) * len(outside), f"{shown} changed bytes outside buf[{start}:{start + len(message)}]: {bytes(buffer)!r}")
+            expect(
+                "PIPE-INTO-2",
+                outside == bytes([FILL]) * len(outside),
+                f"{shown} changed bytes outside buf[{start}:{start + len(message)}]: {bytes(buffer)!r}",
+            )
 
 
 @pytest.mark.spec("PIPE-INTO-3", "PIPE-INTO-4")
@@ -447,7 +493,11 @@ def test_recv_bytes_into_refuses_a_bad_offset(ends):
     returned("PIPE-INTO-5", call("conn2.send_bytes(b'kept')", second.send_bytes, b"kept"))
     for offset in (-1, 9):
         with continuing():
-            raised("PIPE-INTO-5", call(f"conn1.recv_bytes_into(bytearray(8), {offset})", first.recv_bytes_into, bytearray(8), offset), ValueError)
+            raised(
+                "PIPE-INTO-5",
+                call(f"conn1.recv_bytes_into(bytearray(8), {offset})", first.recv_bytes_into, bytearray(8), offset),
+                ValueError,
+            )
     _receive("PIPE-INTO-5", first, b"kept", "conn1.recv_bytes() after the refused recv_bytes_into() calls")
 
 
@@ -552,7 +602,11 @@ def test_large_message_arrives_whole(ipc_adapter, duplex):
             receiving = peer.submit(receive)
             returned(clause, call(f"test {method}(<{len(data)} bytes>)", getattr(mine, method), sent))
             got = receiving.result()
-            expect(clause, got.ok and got.value == sent, got.describe() + f", expected what {method} sent ({len(data)} bytes)")
+            expect(
+                clause,
+                got.ok and got.value == sent,
+                got.describe() + f", expected what {method} sent ({len(data)} bytes)",
+            )
     finally:
         peer.stop()
         dispose(owned)
@@ -562,7 +616,11 @@ def test_large_message_arrives_whole(ipc_adapter, duplex):
     "machine",
     [
         pytest.param(DuplexPipe, id="duplex", marks=pytest.mark.spec(*DuplexPipe.CLAUSES, any=True)),
-        pytest.param(SimplexPipe, id="simplex", marks=[pytest.mark.spec(*SimplexPipe.CLAUSES, any=True), pytest.mark.uses(Feature.PIPE_SIMPLEX)]),
+        pytest.param(
+            SimplexPipe,
+            id="simplex",
+            marks=[pytest.mark.spec(*SimplexPipe.CLAUSES, any=True), pytest.mark.uses(Feature.PIPE_SIMPLEX)],
+        ),
     ],
 )
 def test_pipe_machine(ipc_adapter, machine):

@@ -113,7 +113,9 @@ def test_put_timeout_is_honoured_and_ignored_without_block(ipc_adapter):
                 raised("QUEUE-TIMEOUT-1", no_wait, Full)
                 within("QUEUE-TIMEOUT-1", no_wait, 0, timing.IMMEDIATE)
         with continuing():
-            waited = invoke(full, QueueCall.PUT_BLOCK_TIMEOUT, "second", TIMEOUT, deadline=TIMEOUT + timing.TIMEOUT_LATE)
+            waited = invoke(
+                full, QueueCall.PUT_BLOCK_TIMEOUT, "second", TIMEOUT, deadline=TIMEOUT + timing.TIMEOUT_LATE
+            )
             raised("QUEUE-PUT-2", waited, Full)
             within("QUEUE-PUT-2", waited, TIMEOUT - timing.TIMEOUT_EARLY, TIMEOUT + timing.TIMEOUT_LATE)
     finally:
@@ -170,10 +172,18 @@ def test_exiting_producer_waits_until_its_data_is_read(ipc_adapter, queue):
     with Peer(ipc_adapter, queue) as producer:
         returned("QUEUE-FLUSH-3", producer.run("put", item))
         producer.exit()
-        expect("QUEUE-FLUSH-3", not producer.exited(timing.STILL_BLOCKED), f"the producer exited before its {len(item)}-byte item was read")
+        expect(
+            "QUEUE-FLUSH-3",
+            not producer.exited(timing.STILL_BLOCKED),
+            f"the producer exited before its {len(item)}-byte item was read",
+        )
         got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
         expect("QUEUE-FLUSH-3", got.ok and got.value == item, got.describe() + ", expected the producer's item")
-        expect("QUEUE-FLUSH-3", producer.exited(timing.OPERATION_DEADLINE), "the producer did not exit after its data was read")
+        expect(
+            "QUEUE-FLUSH-3",
+            producer.exited(timing.OPERATION_DEADLINE),
+            "the producer did not exit after its data was read",
+        )
 
 
 @pytest.mark.spec("QUEUE-LARGE-1")
@@ -188,7 +198,11 @@ def test_large_items_are_delivered_and_put_does_not_wait(ipc_adapter, queue):
             returned("QUEUE-LARGE-1", accepted)
             within("QUEUE-LARGE-1", accepted, 0, timing.IMMEDIATE)
             got = invoke(queue, QueueCall.GET, deadline=timing.VISIBILITY_DEADLINE)
-            expect("QUEUE-LARGE-1", got.ok and got.value == item, got.describe() + f", expected the {size}-byte item intact")
+            expect(
+                "QUEUE-LARGE-1",
+                got.ok and got.value == item,
+                got.describe() + f", expected the {size}-byte item intact",
+            )
 
 
 @pytest.mark.spec("QUEUE-CANCEL-2")
@@ -197,7 +211,11 @@ def test_cancel_join_thread_lets_a_producer_exit_with_unread_data(ipc_adapter, q
         returned("QUEUE-CANCEL-2", producer.run("put", bytes(largest(ipc_adapter))))
         returned("QUEUE-CANCEL-2", producer.run("cancel_join_thread"))
         producer.exit()
-        expect("QUEUE-CANCEL-2", producer.exited(timing.OPERATION_DEADLINE), "the producer did not exit although it had called cancel_join_thread()")
+        expect(
+            "QUEUE-CANCEL-2",
+            producer.exited(timing.OPERATION_DEADLINE),
+            "the producer did not exit although it had called cancel_join_thread()",
+        )
 
 
 @pytest.mark.spec("QUEUE-CANCEL-1")
@@ -224,7 +242,12 @@ def test_feeder_goes_on_after_an_unpicklable_item_until_flushed(ipc_adapter, que
         returned("QUEUE-FLUSH-1", call("close()", queue.close))
         returned("QUEUE-FLUSH-1", call("join_thread()", queue.join_thread))
         got = reader.run("get_nowait")
-        expect("QUEUE-FEEDER-1", got.ok and got.value == "after", got.describe() + ", expected 'after' (the lambda dropped, the feeder gone on) once join_thread() had returned")
+        expect(
+            "QUEUE-FEEDER-1",
+            got.ok and got.value == "after",
+            got.describe()
+            + ", expected 'after' (the lambda dropped, the feeder gone on) once join_thread() had returned",
+        )
 
 
 @pytest.mark.spec("QUEUE-FEEDER-1")
@@ -234,7 +257,9 @@ def test_unpicklable_item_is_dropped_by_the_feeder_not_put(ipc_adapter, queue):
     returned("QUEUE-FEEDER-1", invoke(queue, QueueCall.PUT, unpicklable))
     returned("QUEUE-FEEDER-1", invoke(queue, QueueCall.PUT, "after"))
     got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
-    expect("QUEUE-FEEDER-1", got.ok and got.value == "after", got.describe() + ", expected 'after' (the lambda dropped)")
+    expect(
+        "QUEUE-FEEDER-1", got.ok and got.value == "after", got.describe() + ", expected 'after' (the lambda dropped)"
+    )
 
 
 def nowait_get(adapter):
@@ -253,12 +278,23 @@ def settles(clause: str, what: str, ask, expected) -> None:
 
     settled, waited = eventually(answered)
     last = answers[-1]
-    expect(clause, settled and last.ok and last.value == expected, f"{last.describe()} ({what}), still not {expected!r} after {waited:.2f}s")
+    expect(
+        clause,
+        settled and last.ok and last.value == expected,
+        f"{last.describe()} ({what}), still not {expected!r} after {waited:.2f}s",
+    )
 
 
 #: One process's items: small and larger than the pipe buffer, of assorted types, each unique.
 def assorted_items(adapter):
-    return [(0, None), (1, "one"), (2, bytes(largest(adapter, 70_000))), (3, ("three", 3.0)), (4, [b"four"]), (5, {"five": 5})]
+    return [
+        (0, None),
+        (1, "one"),
+        (2, bytes(largest(adapter, 70_000))),
+        (3, ("three", 3.0)),
+        (4, [b"four"]),
+        (5, {"five": 5}),
+    ]
 
 
 @pytest.mark.spec("QUEUE-FIFO-1", "QUEUE-DELIVERY-1")
@@ -269,12 +305,16 @@ def test_items_come_out_once_in_put_order(ipc_adapter, queue):
     for item in items:
         returned("QUEUE-DELIVERY-1", invoke(queue, QueueCall.PUT, item, deadline=timing.OPERATION_DEADLINE))
     taken = set()
-    for turn, expected in enumerate(items):
+    for turn, _expected in enumerate(items):
         got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
         returned("QUEUE-DELIVERY-1", got)
         position = next((n for n, item in enumerate(items) if item == got.value), None)
         seen = f"get {turn + 1}: {got.describe()}, expected item {turn}"
-        expect("QUEUE-DELIVERY-1", position is not None and position not in taken, seen + (" (got twice)" if position in taken else " (never put)"))
+        expect(
+            "QUEUE-DELIVERY-1",
+            position is not None and position not in taken,
+            seen + (" (got twice)" if position in taken else " (never put)"),
+        )
         expect("QUEUE-FIFO-1", position == turn, seen)
         taken.add(position)
     form = nowait_get(ipc_adapter)
@@ -387,7 +427,11 @@ def test_close_in_another_process_leaves_this_one_working(ipc_adapter, queue):
         returned("QUEUE-CLOSE-3", peer.run("close"))
         returned("QUEUE-CLOSE-3", invoke(queue, QueueCall.PUT, "after the peer closed"))
         got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
-        expect("QUEUE-CLOSE-3", got.ok and got.value == "after the peer closed", got.describe() + ", expected the item put after the peer's close()")
+        expect(
+            "QUEUE-CLOSE-3",
+            got.ok and got.value == "after the peer closed",
+            got.describe() + ", expected the item put after the peer's close()",
+        )
 
 
 @pytest.mark.spec("QUEUE-JOINTHREAD-1")
@@ -395,12 +439,19 @@ def test_join_thread_before_close_raises_assertion_error(queue):
     if sys.flags.optimize:
         pytest.skip("python -O removes the assert with which CPython enforces QUEUE-JOINTHREAD-1")
     returned("QUEUE-JOINTHREAD-1", invoke(queue, QueueCall.PUT, "item"))
-    raised("QUEUE-JOINTHREAD-1", call("join_thread() before close()", queue.join_thread, deadline=timing.IMMEDIATE), AssertionError)
+    raised(
+        "QUEUE-JOINTHREAD-1",
+        call("join_thread() before close()", queue.join_thread, deadline=timing.IMMEDIATE),
+        AssertionError,
+    )
 
 
 @pytest.mark.parametrize(
     "query, clause",
-    [pytest.param(q, c, marks=pytest.mark.spec(c), id=q) for q, c in (("empty", "QUEUE-EMPTY-1"), ("full", "QUEUE-FULL-1"), ("qsize", "QUEUE-QSIZE-1"))],
+    [
+        pytest.param(q, c, marks=pytest.mark.spec(c), id=q)
+        for q, c in (("empty", "QUEUE-EMPTY-1"), ("full", "QUEUE-FULL-1"), ("qsize", "QUEUE-QSIZE-1"))
+    ],
 )
 def test_query_settles_on_the_truth(ipc_adapter, query, clause):
     """With no operation in flight, ``empty()``, ``full()`` or ``qsize()`` of ``queue(2)`` comes to the
@@ -411,7 +462,12 @@ def test_query_settles_on_the_truth(ipc_adapter, query, clause):
 
         def check(held: int) -> None:
             expected = {"empty": held == 0, "full": held == 2, "qsize": held}[query]
-            settles(clause, f"{held} item(s) held, nothing in flight", lambda: call(f"{query}()", method, deadline=timing.IMMEDIATE), expected)
+            settles(
+                clause,
+                f"{held} item(s) held, nothing in flight",
+                lambda: call(f"{query}()", method, deadline=timing.IMMEDIATE),
+                expected,
+            )
 
         check(0)
         for held, item in enumerate(("first", "second"), 1):
@@ -444,7 +500,9 @@ def test_item_put_becomes_visible_in_every_process(ipc_adapter, queue):
             item = f"seen by the {who}"
             returned("QUEUE-VISIBLE-1", invoke(queue, QueueCall.PUT, item))
             if ipc_adapter.has(Feature.QUEUE_EMPTY_FULL):
-                settles("QUEUE-VISIBLE-1", f"{who} empty() after put({item!r}) returned", partial(ask, who, "empty"), False)
+                settles(
+                    "QUEUE-VISIBLE-1", f"{who} empty() after put({item!r}) returned", partial(ask, who, "empty"), False
+                )
             attempts = []
 
             def got(who=who, attempts=attempts) -> bool:
@@ -453,7 +511,11 @@ def test_item_put_becomes_visible_in_every_process(ipc_adapter, queue):
 
             settled, waited = eventually(got)
             last = attempts[-1]
-            expect("QUEUE-VISIBLE-1", settled and last.ok and last.value == item, f"{last.describe()} by the {who}, {waited:.2f}s after put({item!r}) returned")
+            expect(
+                "QUEUE-VISIBLE-1",
+                settled and last.ok and last.value == item,
+                f"{last.describe()} by the {who}, {waited:.2f}s after put({item!r}) returned",
+            )
 
 
 @pytest.mark.spec("QUEUE-VISIBLE-2")
@@ -461,7 +523,15 @@ def test_exact_queue_shows_each_put_at_once(ipc_adapter):
     """At exact consistency, right after each put or get returns, the queries of ``queue(2)`` answer exactly
     and a get that answers at once returns the item."""
     form = nowait_get(ipc_adapter)
-    queries = [q for q, feature in (("qsize", Feature.QUEUE_QSIZE), ("empty", Feature.QUEUE_EMPTY_FULL), ("full", Feature.QUEUE_EMPTY_FULL)) if ipc_adapter.has(feature)]
+    queries = [
+        q
+        for q, feature in (
+            ("qsize", Feature.QUEUE_QSIZE),
+            ("empty", Feature.QUEUE_EMPTY_FULL),
+            ("full", Feature.QUEUE_EMPTY_FULL),
+        )
+        if ipc_adapter.has(feature)
+    ]
     bounded = make_queue(ipc_adapter, 2)
     try:
 
@@ -470,14 +540,22 @@ def test_exact_queue_shows_each_put_at_once(ipc_adapter):
                 with continuing():
                     expected = {"qsize": held, "empty": held == 0, "full": held == 2}[query]
                     answer = call(f"{query}()", getattr(bounded, query), deadline=timing.IMMEDIATE)
-                    expect("QUEUE-VISIBLE-2", answer.ok and answer.value == expected, answer.describe() + f" with {held} item(s) held, expected {expected!r}")
+                    expect(
+                        "QUEUE-VISIBLE-2",
+                        answer.ok and answer.value == expected,
+                        answer.describe() + f" with {held} item(s) held, expected {expected!r}",
+                    )
 
         check(0)
         for held, item in enumerate(("first", "second"), 1):
             returned("QUEUE-VISIBLE-2", invoke(bounded, QueueCall.PUT, item))
             check(held)
         for held, item in ((1, "first"), (0, "second")):
-            got = invoke(bounded, form) if form is not None else get_within(bounded, ipc_adapter, timing.VISIBILITY_DEADLINE)
+            got = (
+                invoke(bounded, form)
+                if form is not None
+                else get_within(bounded, ipc_adapter, timing.VISIBILITY_DEADLINE)
+            )
             expect("QUEUE-VISIBLE-2", got.ok and got.value == item, got.describe() + f", expected {item!r} at once")
             check(held)
     finally:
@@ -505,10 +583,16 @@ def test_producer_that_exits_delivers_what_it_put(ipc_adapter, queue):
         for item in items:
             returned("QUEUE-FLUSH-2", producer.run("put", item))
         producer.exit()
-        expect("QUEUE-FLUSH-2", producer.exited(timing.OPERATION_DEADLINE), "the producer of 3 small items did not exit")
+        expect(
+            "QUEUE-FLUSH-2", producer.exited(timing.OPERATION_DEADLINE), "the producer of 3 small items did not exit"
+        )
         for item in items:
             got = get_within(queue, ipc_adapter, timing.VISIBILITY_DEADLINE)
-            expect("QUEUE-FLUSH-2", got.ok and got.value == item, got.describe() + f" after the producer exited, expected {item!r}")
+            expect(
+                "QUEUE-FLUSH-2",
+                got.ok and got.value == item,
+                got.describe() + f" after the producer exited, expected {item!r}",
+            )
 
 
 @pytest.mark.spec(*QUEUE_MACHINE_CLAUSES, any=True)

@@ -46,8 +46,12 @@ def test_empty_is_exact(simple_queue):
 
     def empty_is(expected, situation):
         with continuing():
-            answer = verdict.returned("SQ-EMPTY-1", call(f"empty() {situation}", simple_queue.empty, deadline=timing.IMMEDIATE))
-            verdict.expect("SQ-EMPTY-1", answer is expected, f"empty() {situation} returned {answer!r}, expected {expected}")
+            answer = verdict.returned(
+                "SQ-EMPTY-1", call(f"empty() {situation}", simple_queue.empty, deadline=timing.IMMEDIATE)
+            )
+            verdict.expect(
+                "SQ-EMPTY-1", answer is expected, f"empty() {situation} returned {answer!r}, expected {expected}"
+            )
 
     empty_is(True, "on a new queue")
     for serial in range(2):
@@ -108,7 +112,9 @@ def test_large_put_blocks_until_a_reader_drains_it(simple_queue):
     with continuing():  # a put that did not block still leaves the item to get
         verdict.expect("SQ-PIPE-1", putting.hung, f"{putting.describe()}, expected it to block while nobody reads")
     # The blocked put holds only the write lock; a get in this process drains it.
-    got = verdict.returned("SQ-PIPE-1", call("get() while the put is blocked" if putting.hung else "get()", simple_queue.get))
+    got = verdict.returned(
+        "SQ-PIPE-1", call("get() while the put is blocked" if putting.hung else "get()", simple_queue.get)
+    )
     verdict.expect("SQ-ITEM-1", got == item, f"get() returned {got!r}, expected {item!r} intact")
 
 

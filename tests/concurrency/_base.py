@@ -12,7 +12,6 @@ from conformance.adapter import Adapter
 from tests.faults import CONTEXT, fault_adapter
 
 
-
 class NoLock:
     """A lock that never excludes anyone (stands in for a queue's read or write lock)."""
 

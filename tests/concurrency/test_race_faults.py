@@ -33,8 +33,14 @@ FAULTS = {
     # Interleaved frames: a torn item, or a read that blocks on a length that is not one.
     "no_write_lock": ("SHARE-SAFE-2", "CONC-SAFE-1", "QUEUE-DELIVERY-1", "QUEUE-FLUSH-1", "QUEUE-FLUSH-2"),
     # Two readers split one frame: the same symptoms, or an item got twice.
-    "no_read_lock": ("CONC-CONSUMERS-1", "SHARE-SAFE-2", "CONC-SAFE-1", "QUEUE-DELIVERY-1", "QUEUE-FLUSH-1",
-                     "QUEUE-FLUSH-2"),
+    "no_read_lock": (
+        "CONC-CONSUMERS-1",
+        "SHARE-SAFE-2",
+        "CONC-SAFE-1",
+        "QUEUE-DELIVERY-1",
+        "QUEUE-FLUSH-1",
+        "QUEUE-FLUSH-2",
+    ),
     "close_discards": ("QUEUE-FLUSH-1",),
     "exit_loses": ("QUEUE-FLUSH-2",),
     "loses_one_in_n": ("QUEUE-FLUSH-1", "QUEUE-FLUSH-2", "QUEUE-DELIVERY-1"),
@@ -52,8 +58,14 @@ FIRST_FAILURE = re.compile(r"First failure after ([\d.]+)s, at execution (\d+)")
 
 def run_fault(run_pytest, fault: str):
     return run_pytest(
-        SUITE, "-k", "test_queue_scenarios", "--ipc-adapter", f"tests.concurrency.{fault}:ADAPTER",
-        "--ipc-profile", "ci", timeout=RUN_TIMEOUT,
+        SUITE,
+        "-k",
+        "test_queue_scenarios",
+        "--ipc-adapter",
+        f"tests.concurrency.{fault}:ADAPTER",
+        "--ipc-profile",
+        "ci",
+        timeout=RUN_TIMEOUT,
     )
 
 
@@ -64,7 +76,9 @@ def test_fault_is_caught_with_a_small_scenario(run_pytest, record_property, faul
     text = output(result)
     assert result.ret == pytest.ExitCode.TESTS_FAILED, text[-3000:]
     named = VIOLATION.findall(text)
-    assert named and named[-1] in FAULTS[fault], f"failure names {named[-1:]}, expected one of {FAULTS[fault]}\n{text[-3000:]}"
+    assert named and named[-1] in FAULTS[fault], (
+        f"failure names {named[-1:]}, expected one of {FAULTS[fault]}\n{text[-3000:]}"
+    )
     assert "Scenario: " in text, "the failing scenario is not noted"
     sizes = [(int(p), int(o)) for p, o in SIZE.findall(text)]
     assert sizes, "the failure does not print the scenario's size"

@@ -1,4 +1,5 @@
-"""A Pipe that leaks a duplicate of each end's descriptor, so end of stream never comes: violates PIPE-EOF-1 / PIPE-EOF-3.
+"""A Pipe that leaks a duplicate of each end's descriptor, so end of stream never comes: violates PIPE-EOF-1 /
+PIPE-EOF-3.
 
 The factory keeps a ``dup()`` of every descriptor it hands out ("so the
 ends survive being sent to another process") and never closes it.  When

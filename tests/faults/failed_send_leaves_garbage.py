@@ -18,7 +18,7 @@ class ValidateAfterSend(Connection):
         self._check_closed()
         self._check_writable()
         m = memoryview(buf).cast("B")
-        self._send_bytes(m[offset:] if size is None else m[offset:offset + size])
+        self._send_bytes(m[offset:] if size is None else m[offset : offset + size])
         n = len(m)
         if offset < 0 or n < offset or (size is not None and (size < 0 or offset + size > n)):
             raise ValueError("bad offset or size")

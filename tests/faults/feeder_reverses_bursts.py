@@ -1,4 +1,5 @@
-"""A Queue whose feeder writes each burst of buffered items newest first: violates QUEUE-FIFO-1 / SHARE-ORDER-1 / QUEUE-FEEDER-1.
+"""A Queue whose feeder writes each burst of buffered items newest first: violates QUEUE-FIFO-1 / SHARE-ORDER-1 /
+QUEUE-FEEDER-1.
 
 The feeder thread takes items from the wrong end of its buffer (``pop``
 where CPython has ``popleft``).  An item put while the feeder is idle is

@@ -1,4 +1,5 @@
-"""A Queue whose timed ``get`` returns None instead of raising Empty: violates QUEUE-GET-2 / QUEUE-DELIVERY-1 / QUEUE-TIMEOUT-1.
+"""A Queue whose timed ``get`` returns None instead of raising Empty: violates QUEUE-GET-2 / QUEUE-DELIVERY-1 /
+QUEUE-TIMEOUT-1.
 
 ``get(True, timeout)`` that finds no item within ``timeout`` returns
 ``None`` (the ``dict.get`` convention) instead of raising ``queue.Empty``:

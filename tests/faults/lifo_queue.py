@@ -17,7 +17,6 @@ from conformance.harness import timing
 from tests.faults import CONTEXT, fault_adapter
 
 
-
 class LifoQueue(Queue):
     def __init__(self, maxsize=0):
         super().__init__(maxsize, ctx=CONTEXT)

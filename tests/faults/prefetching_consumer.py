@@ -1,4 +1,5 @@
-"""A Queue whose ``get`` reads one item ahead into a private cache: violates CONC-ORDER-1 / QUEUE-VISIBLE-1 / QUEUE-FLUSH-1.
+"""A Queue whose ``get`` reads one item ahead into a private cache: violates CONC-ORDER-1 / QUEUE-VISIBLE-1 /
+QUEUE-FLUSH-1.
 
 To save a lock round trip, each ``get`` also reads the next item if one
 is ready and keeps it in a process-local cache for the next ``get`` of the

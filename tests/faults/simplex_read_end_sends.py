@@ -15,7 +15,6 @@ from multiprocessing.connection import Connection
 from tests.faults import CONTEXT, fault_adapter
 
 
-
 def pipe(duplex=True):
     if duplex:
         return CONTEXT.Pipe(True)

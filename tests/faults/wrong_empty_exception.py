@@ -13,7 +13,6 @@ from multiprocessing.queues import Queue
 from tests.faults import CONTEXT, fault_adapter
 
 
-
 class IndexErrorQueue(Queue):
     def __init__(self, maxsize=0):
         super().__init__(maxsize, ctx=CONTEXT)
