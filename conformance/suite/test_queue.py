@@ -23,8 +23,8 @@ from conformance.harness.deadline import call, eventually
 from conformance.harness.peer import Peer
 from conformance.machines import base
 from conformance.machines.queue import CLAUSES as QUEUE_MACHINE_CLAUSES
-from conformance.machines.queue import QueueMachine, api_clause
-from conformance.primitives import Feature, Primitive, QueueCall, calls, waiting_get
+from conformance.machines.queue import HELD_GETS, QueueMachine, api_clause
+from conformance.primitives import Feature, Primitive, QueueCall, Wait, calls, waiting_get
 from conformance.shape import check_api
 from conformance.verdict import expect, raised, returned, within
 
@@ -346,6 +346,30 @@ def test_full_queue_refuses_non_blocking_puts_until_a_get(ipc_adapter):
         raised("QUEUE-MAXSIZE-1", invoke(full, puts[-1], "refused again"), Full)
     finally:
         dispose(full)
+
+
+#: The forms of get that wait for an item: whether one returns the item is theirs alone, not the feeder thread's.
+WAITING_GETS = tuple(form for form in HELD_GETS if form.wait is not Wait.NEVER)
+
+
+@pytest.mark.spec("QUEUE-MAXSIZE-2")
+def test_every_get_form_frees_a_slot(ipc_adapter):
+    """``queue(1)`` takes a non-blocking put again as soon as a get has returned its only item, in each form of
+    get that waits for it (plain ``get()`` among them: the machine seldom draws it on a bounded queue)."""
+    puts = calls(ipc_adapter, QueueCall.PUT_NOWAIT, QueueCall.PUT_NOBLOCK)
+    if not puts:
+        pytest.skip(f"adapter {ipc_adapter.name!r} offers neither put_nowait() nor put(block=False)")
+    single = make_queue(ipc_adapter, 1)
+    try:
+        returned("QUEUE-MAXSIZE-2", invoke(single, puts[0], 0))
+        wait = timing.VISIBILITY_DEADLINE
+        for number, form in enumerate(calls(ipc_adapter, *WAITING_GETS)):
+            got = invoke(single, form, timeout=wait, deadline=wait + timing.TIMEOUT_LATE)
+            expect("QUEUE-MAXSIZE-2", got.ok and got.value == number, got.describe() + f", expected {number}")
+            put = invoke(single, puts[0], number + 1)
+            expect("QUEUE-MAXSIZE-2", put.ok, f"{put.describe()}, after {got.what} returned the only item")
+    finally:
+        dispose(single)
 
 
 #: How many items ``test_queue_without_a_positive_maxsize_is_unbounded`` puts: more than any small bound.
