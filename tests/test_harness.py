@@ -15,6 +15,7 @@ again instead of grading it.
 
 import select as select_module
 import signal
+import threading
 from contextlib import contextmanager
 from dataclasses import replace
 from types import SimpleNamespace
@@ -30,8 +31,10 @@ from conformance.harness import crew as crew_module
 from conformance.harness import timing
 from conformance.harness.crew import Crew, Stall, StallReason
 from conformance.harness.deadline import eventually
-from conformance.harness.launchers import Processes, Threads
-from conformance.harness.operations import Action, Op, Status
+from conformance.harness.launchers import Processes, Tasks, Threads
+from conformance.harness.operations import Action, Op, Record, StandIn, Status
+from conformance.harness.peer import Peer
+from conformance.models.simple_queue import AnyLock, Item
 from conformance.primitives import Primitive
 from conformance.scenarios import runner
 from conformance.scenarios.strategies import Scenario
@@ -140,6 +143,48 @@ def test_a_dead_workers_message_reads_as_a_sentence(adapter):
     assert _stall_of_a_killed_worker(adapter).describe() == "worker w1 was killed by SIGKILL during operation 0 (get())"
 
 
+#: A put, a get of that item, then a get from the empty queue: two operations return before the hang.
+_PUT_GET_HANG = (Op(Action.PUT, ("w1", 1), 8), Op(Action.GET), Op(Action.GET))
+
+
+def _records_around(crew: Crew, stall: Stall) -> tuple[list, list]:
+    """The records the crew received, and its hung records."""
+    return crew.records(), crew.hung_records(stall)
+
+
+def _assert_kept_before(records: list, hung: list) -> None:
+    assert [(r.index, r.status, r.value) for r in records] == [(0, Status.OK, None), (1, Status.OK, ("w1", 1))], records
+    assert [(r.process, r.index, r.op, r.status) for r in hung] == [("w1", 2, Op(Action.GET), Status.HUNG)], hung
+
+
+def test_a_hung_worker_keeps_the_records_of_what_it_did_before(adapter):
+    """The records of the operations that returned before the hang are in the history, with one hung record after."""
+    with simple_queue(adapter) as resource, Crew(adapter, resource) as crew:
+        assert crew.start([("w1", _PUT_GET_HANG, 0)]) is None
+        stall = crew.wait_reports()
+        assert stall is not None and stall.reason is StallReason.HUNG, stall
+        assert (stall.worker, stall.index) == ("w1", 2), stall.describe()
+        records, hung = _records_around(crew, stall)
+    _assert_kept_before(records, hung)
+
+
+def test_a_worker_that_dies_keeps_the_records_of_what_it_did_before(adapter):
+    with simple_queue(adapter) as resource, Crew(adapter, resource) as crew:
+        assert crew.start([("w1", _PUT_GET_HANG, 0)]) is None
+        worker = crew.workers[0]
+
+        def in_its_last_get() -> bool:
+            crew._read_progress()
+            return worker.current == 2
+
+        assert eventually(in_its_last_get, timing.OPERATION_DEADLINE)[0], "the worker never began its last get()"
+        worker.enlisted.worker.kill()
+        stall = crew.wait_reports()
+        assert stall is not None and stall.reason is StallReason.DIED, stall
+        records, hung = _records_around(crew, stall)
+    _assert_kept_before(records, hung)
+
+
 class _ExitAtOnce(Processes):
     """Starts a process that exits with code 3 instead of running the worker."""
 
@@ -184,6 +229,71 @@ def test_signals_between_workers_go_through_the_test_process(adapter, launcher):
 def test_threads_are_workers_of_the_threads_mode(adapter):
     assert replace(adapter, launcher=Threads()).mode is Mode.THREADS
     assert adapter.mode is Mode.PROCESSES
+
+
+# --- what a peer replies ---------------------------------------------------------------------------
+
+
+class _Maker:
+    """A resource whose calls return objects the standard pickle cannot carry back to the test process."""
+
+    def lock(self):
+        return threading.Lock()
+
+    def function(self):
+        return lambda: None
+
+
+def test_a_process_peer_reports_an_object_it_cannot_pickle_as_returned(adapter):
+    """The call returned: the outcome says so, with a stand-in that keeps the object's type, repr and methods."""
+    with Peer(adapter, _Maker()) as peer:
+        lock, function = peer.run("lock"), peer.run("function")
+    assert lock.ok and isinstance(lock.value, StandIn), lock.describe()
+    assert lock.value.type_name == "_thread.lock" and "_thread.lock object" in lock.value.text, lock.value
+    assert function.ok and isinstance(function.value, StandIn), function.describe()
+    assert "<lambda>" in function.value.text, function.value
+
+
+def test_a_stand_in_matches_what_its_object_would_and_nothing_else(adapter):
+    """A lock's stand-in matches the model's any-lock, a function's does not; neither is an item, nor equal to
+    another stand-in (which object another process held is unknown here)."""
+    with Peer(adapter, _Maker()) as peer:
+        lock, again, function = (peer.run(name).value for name in ("lock", "lock", "function"))
+    assert AnyLock() == lock and lock == AnyLock()
+    assert AnyLock() != function and function != AnyLock()
+    assert lock != again and lock == lock
+    assert lock != Item.make(1, 0) and Item.make(1, 0) != lock
+
+
+class _CoroutineEnd:
+    """A pipe end whose receive into a buffer is a coroutine only (its blocking form must not be used)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    async def coro_recv_bytes_into(self, buffer, offset=0):
+        return self.connection.recv_bytes_into(buffer, offset)
+
+    def recv_bytes_into(self, buffer, offset=0):
+        raise AssertionError("a task peer must await coro_recv_bytes_into()")
+
+
+@pytest.mark.parametrize("launcher", [pytest.param(None, id="processes"), pytest.param(Tasks(), id="tasks")])
+def test_a_peer_receives_into_a_fresh_buffer(adapter, launcher):
+    """``recv_bytes_into`` with a size and an offset: the peer makes the buffer, a task awaits the coroutine form,
+    and the reply is the count and the whole buffer."""
+    first, second = adapter.pipe(True)
+    try:
+        end = first if launcher is None else _CoroutineEnd(first)
+        if launcher is not None:
+            adapter = replace(adapter, launcher=launcher)
+        with Peer(adapter, end, close_in_child=[second]) as peer:
+            second.send_bytes(b"abc")
+            outcome = peer.run("recv_bytes_into", 8, 2)
+    finally:
+        first.close()
+        second.close()
+    assert outcome.ok and outcome.value == (3, b"\0\0abc\0\0\0"), outcome.describe()
 
 
 # --- the scenario runner and stalled hosts ------------------------------------------------------
@@ -260,3 +370,81 @@ def test_a_scenario_that_failed_repeats_as_on_the_final_replay(nothing):
         assert run.executions == 1 + 7 + 3
     finally:
         runner.execute = original
+
+
+# --- judging what a hung worker did --------------------------------------------------------------
+
+_PIPE = Scenario(Primitive.PIPE, None, (), (), (), worker_names=("wa", "wb"))
+
+
+def _pipe_verdict(*records: Record) -> list:
+    """The failures the runner reports for a pipe history in which wa's last operation hung (the crew's stall)."""
+    hung = next(r for r in records if r.status is Status.HUNG)
+    stall = Stall(StallReason.HUNG, hung.process, hung.op, hung.index, 10.0)
+    history = History(Primitive.PIPE, None, Consistency.EXACT, list(records), Mode.PROCESSES)
+    return runner.verdict_of(runner.Execution(_PIPE, history, stall, []))[1]
+
+
+def _op(process: str, index: int, op: Op, status: Status = Status.OK, value=None) -> Record:
+    return Record(process, index, op, status, value, 10 * index + 1, 10 * index + 2 if status is Status.OK else 1000)
+
+
+def test_the_stream_to_a_hung_worker_is_judged_on_what_it_sent_before():
+    """wb received wa's second message first: out of turn, though wa hung afterwards (its sends are known)."""
+    failures = _pipe_verdict(
+        _op("wa", 0, Op(Action.SEND, ("wa", 1), 8, end="a")),
+        _op("wa", 1, Op(Action.SEND, ("wa", 2), 8, end="a")),
+        _op("wa", 2, Op(Action.RECV, end="a"), Status.HUNG),
+        _op("wb", 3, Op(Action.RECV, end="b"), value=("wa", 2)),
+    )
+    assert [f.clause for f in failures] == ["CONC-PIPE-1", "PIPE-FIFO-1"], failures
+    assert "did not return" in failures[0].message and "out of turn" in failures[1].message, failures
+
+
+def test_a_poll_is_judged_on_what_a_hung_worker_had_sent():
+    failures = _pipe_verdict(
+        _op("wa", 0, Op(Action.SEND, ("wa", 1), 8, end="a")),
+        _op("wa", 1, Op(Action.RECV, end="a"), Status.HUNG),
+        _op("wb", 2, Op(Action.POLL, end="b"), value=False),
+    )
+    assert [f.clause for f in failures] == ["CONC-PIPE-1", "PIPE-POLL-6"], failures
+
+
+def test_a_hung_send_may_have_delivered_its_message():
+    failures = _pipe_verdict(
+        _op("wa", 0, Op(Action.SEND, ("wa", 1), 8, end="a"), Status.HUNG),
+        _op("wb", 1, Op(Action.RECV, end="b"), value=("wa", 1)),
+    )
+    assert [f.clause for f in failures] == ["CONC-PIPE-1"], failures
+    assert failures[0].witness, "the hung send is graded by the checker, with its record"
+
+
+def test_a_hung_receive_is_a_lost_message_only_when_one_was_owed():
+    """A receive that waited while a returned send's message was unreceived: lost (PIPE-FIFO-1), and the stall is
+    explained; one that waited with nothing owed is reported as the stall it is."""
+    owed = _pipe_verdict(
+        _op("wb", 0, Op(Action.SEND, ("wb", 1), 8, end="b")),
+        _op("wa", 1, Op(Action.RECV, end="a"), Status.HUNG),
+    )
+    assert [f.clause for f in owed] == ["PIPE-FIFO-1"], owed
+    nothing_owed = _pipe_verdict(
+        _op("wb", 0, Op(Action.SEND, ("wb", 1), 8, end="b")),
+        _op("wa", 1, Op(Action.RECV, end="a"), value=("wb", 1)),
+        _op("wa", 2, Op(Action.RECV, end="a"), Status.HUNG),
+    )
+    assert [(f.clause, f.witness) for f in nothing_owed] == [("CONC-PIPE-1", ())], nothing_owed
+    assert nothing_owed[0].message.startswith("worker wa: operation 2 (a.recv()) did not return within")
+
+
+def test_after_a_stall_an_item_not_got_is_not_lost():
+    """The drain does not run after a stall: the items it would have got are not reported lost."""
+    scenario = Scenario(Primitive.SIMPLE_QUEUE, None, (), ((Op(Action.PUT, ("w1", 1), 8), Op(Action.GET)),), (0,))
+    records = [
+        _op("w1", 0, Op(Action.PUT, ("w1", 1), 8)),
+        _op("w1", 1, Op(Action.EMPTY), value=False),
+        _op("w1", 2, Op(Action.PUT, ("w1", 2), 8), Status.HUNG),
+    ]
+    stall = Stall(StallReason.HUNG, "w1", records[-1].op, 2, 10.0)
+    history = History(Primitive.SIMPLE_QUEUE, None, Consistency.EXACT, records, Mode.PROCESSES)
+    failures = runner.verdict_of(runner.Execution(scenario, history, stall, []))[1]
+    assert [f.clause for f in failures] == ["CONC-SAFE-1"], failures

@@ -24,8 +24,14 @@ process's record order, and every check is one pass:
 
 A pipe with one process per end is linearizable, so a passing history is
 reported at the exact level.  A hung operation comes as a ``hung`` record
-(the crew stopped at its deadline) and is graded by what it was waiting
-for: a message (lost), the end of file (never came) or room to send.
+(the crew stopped at its deadline), after the records of what its worker
+did before, and is graded by what it was waiting for: a message whose send
+had returned (lost), the end of file once every copy was closed (never
+came) or room to send.  A hung send may have delivered its message, and a
+hung close may have closed its copy.  A receive that waited for a message
+no returned send owed it, or for an end of file not yet due, is graded by
+whatever held the other side up, or else reported as the stall it is
+(the scenario runner).
 Where the workers are threads or tasks, an end is one object they share:
 it is closed once for all, and the end of file and the broken pipe are
 graded by PIPE-EOF-1 and PIPE-EOF-4 rather than by the clauses about
@@ -88,16 +94,30 @@ class _PipeChecker:
 
     def closed(self, end: str) -> Optional[tuple]:
         """(when the last close of ``end`` began, when it returned) if every holder closed it, else None."""
-        closes = {r.process: r for r in self.on[end] if r.op.name is Action.CLOSE and r.status is Status.OK}
+        closes = self._closes(end, (Status.OK,))
+        if closes is None:
+            return None
+        return max(r.t_inv for r in closes), max(r.t_ret for r in closes)
+
+    def closing_began(self, end: str) -> Optional[int]:
+        """When the last holder of ``end`` began closing it, if every holder did (a close that did not return may
+        have closed its copy already), else None."""
+        closes = self._closes(end, (Status.OK, Status.HUNG))
+        return None if closes is None else max(r.t_inv for r in closes)
+
+    def _closes(self, end: str, statuses: tuple[Status, ...]) -> Optional[list[Record]]:
+        """Each holder's close of ``end`` that ended in one of ``statuses``; None if a holder has none."""
+        closes = {r.process: r for r in self.on[end] if r.op.name is Action.CLOSE and r.status in statuses}
         if not closes or self.holders is not None and set(closes) != self.holders:
             return None
-        return max(r.t_inv for r in closes.values()), max(r.t_ret for r in closes.values())
+        return list(closes.values())
 
     def stream(self, end: str) -> None:
-        """What ``end`` received against what the other end sent."""
-        expected = self.sent[_other(end)]
-        if any(r.status == "hung" for r in self.on[_other(end)]):
-            return  # a hung worker reports none of its records: what the other end sent is unknown
+        """What ``end`` received against what the other end sent (its last message, if that send hung, may or may
+        not have arrived)."""
+        expected = self.sent[_other(end)] + [
+            r for r in self.on[_other(end)] if r.op.name is Action.SEND and r.status is Status.HUNG
+        ]
         position = 0
         for r in self.on[end]:
             if r.op.name not in ("recv", "expect_eof") or r.status != "ok":
@@ -139,6 +159,11 @@ class _PipeChecker:
             elif r.op.end is not None:
                 self.held("CONC-PIPE-1")
 
+    def _owed(self, end: str) -> bool:
+        """Whether a message whose send had returned is still to be received at ``end``."""
+        received = sum(r.op.name in (Action.RECV, Action.EXPECT_EOF) and r.status is Status.OK for r in self.on[end])
+        return received < len(self.sent[_other(end)])
+
     def _hung(self, r: Record) -> None:
         if r.op.name == "expect_eof":
             closed = self.closed(_other(r.op.end))
@@ -149,17 +174,20 @@ class _PipeChecker:
                     f"had closed end {_other(r.op.end)} and everything sent had been received",
                     r,
                 )
-            else:
+            elif closed is not None:
                 self.fail(self.eof_clause, f"end {r.op.end}: recv() waiting for the end of file did not return", r)
         elif r.op.name == "recv":
-            self.fail("PIPE-FIFO-1", f"end {r.op.end}: recv() did not return: a message sent to it never arrived", r)
+            if self._owed(r.op.end):
+                self.fail(
+                    "PIPE-FIFO-1", f"end {r.op.end}: recv() did not return: a message sent to it never arrived", r
+                )
         elif r.op.end is not None:
             self.fail("CONC-PIPE-1", f"{r.process}: {r.op} did not return although the other end was reading", r)
         else:
             self.fail("CONC-SAFE-1", f"{r.process}: {r.op} did not return", r)
 
     def end_of_file(self, end: str) -> None:
-        closed = self.closed(_other(end))
+        began = self.closing_began(_other(end))
         received = 0
         for r in self.on[end]:
             if r.op.name in ("recv", "expect_eof") and r.status == "ok":
@@ -168,7 +196,7 @@ class _PipeChecker:
                 continue
             if not _raised(r, EOF):
                 continue
-            if closed is None or r.t_ret < closed[0]:
+            if began is None or r.t_ret < began:
                 self.fail(
                     self.eof_clause,
                     f"end {end}: recv() raised EOFError while a process still held end {_other(end)} open",
@@ -185,7 +213,7 @@ class _PipeChecker:
             else:
                 self.held(self.eof_clause)
                 self.held("PIPE-EOF-1")
-                if r.t_inv < closed[0]:
+                if r.t_inv < began:
                     self.events.add("end of file waited for the last copy of the other end to close")
 
     def _open_copies(self, end: str, t: int) -> list[Record]:
@@ -193,11 +221,12 @@ class _PipeChecker:
 
     def broken_pipe(self, end: str) -> None:
         closed = self.closed(_other(end))
+        began = self.closing_began(_other(end))
         for r in self.on[end]:
             if r.op.name not in ("send", "expect_broken") or r.status not in ("ok", "raise"):
                 continue
             if _raised(r, BROKEN):
-                if closed is None or r.t_ret < closed[0]:
+                if began is None or r.t_ret < began:
                     self.fail(
                         self.broken_clause,
                         f"end {end}: send() raised BrokenPipeError while a process still held end {_other(end)} open",
@@ -217,8 +246,7 @@ class _PipeChecker:
 
     def poll(self, end: str) -> None:
         closed = self.closed(_other(end))
-        if any(r.status == "hung" for r in self.on[_other(end)]):
-            return  # a hung worker reports none of its records: what the other end sent is unknown
+        began = self.closing_began(_other(end))
         incoming = self.sent[_other(end)]
         begun = [r for r in self.on[_other(end)] if r.op.name == "send"]
         received = 0
@@ -244,7 +272,7 @@ class _PipeChecker:
             elif (
                 r.value is True
                 and sum(s.t_inv < r.t_ret for s in begun) - received <= 0
-                and (closed is None or closed[0] > r.t_ret)
+                and (began is None or began > r.t_ret)
             ):
                 self.fail(
                     "PIPE-POLL-6", f"end {end}: poll() returned True with nothing sent to it and the other end open", r

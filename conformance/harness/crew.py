@@ -9,14 +9,17 @@ each other.  A worker announces every operation before invoking it in a
 progress slot of its own, so the crew knows which operation each worker is
 in and since when.
 
-The crew waits on the workers' channels (a report, a signal between
-workers, or the end of a worker), with the earliest deadline of an
-operation in progress (:func:`~conformance.harness.operations.deadline_of`)
-as its timeout, or sooner when an operation still to come has a shorter
-one, so an operation past its deadline ends the wait with a :class:`Stall`
-naming it.  A wait that returns much later than asked means the host did
-not run the test process; the Stall says so (:attr:`Stall.host_stalled`).
-:meth:`Crew.reap` then ends and releases what is left.
+The crew waits on the workers' channels (the record of an operation that
+returned, a signal between workers, the end of a script, or the end of a
+worker), with the earliest deadline of an operation in progress
+(:func:`~conformance.harness.operations.deadline_of`) as its timeout, or
+sooner when an operation still to come has a shorter one, so an operation
+past its deadline ends the wait with a :class:`Stall` naming it.  The
+records of the operations that returned before are kept, so the history
+holds what a worker that hung or died did.  A wait that returns much later
+than asked means the host did not run the test process; the Stall says so
+(:attr:`Stall.host_stalled`).  :meth:`Crew.reap` then ends and releases
+what is left.
 
 A worker can block for a reason that is not a bug: ``join_thread()`` (and
 exit) wait until the OS pipe has room for everything the process put, so a
@@ -124,7 +127,11 @@ class _Worker:
         self.seed = seed
         self.enlisted: Optional[Enlisted] = None
         self.channel = None
-        self.records: Optional[list[Record]] = None
+        #: The records of the operations that have returned, received as each did (kept when the worker hangs or
+        #: dies later).
+        self.records: list[Record] = []
+        #: The worker has finished its script: every record is in.
+        self.reported = False
         self.current: Optional[int] = None
         self.since = time.monotonic_ns()
         self.ended = False
@@ -238,32 +245,35 @@ class Crew:
         death = "it did not connect to the harness in time" if alive else f"it {worker.enlisted.death()}"
         return Stall(StallReason.NEVER_STARTED, worker.name, None, None, CONNECT_DEADLINE, death=death)
 
-    def _read_progress(self) -> None:
+    def _read_progress(self, *workers: _Worker) -> None:
+        """Which operation each of ``workers`` (default: all) is in, and since when."""
         if self._slots is None:
             return
-        for worker in self.workers:
+        for worker in workers or self.workers:
             slot = self._slots[worker.number]
             if slot:
                 worker.current, worker.since = slot % SLOT - 1, slot // SLOT * 1000
 
     def _receive(self, worker: _Worker) -> Optional[Stall]:
-        """Take every message ``worker`` has sent; a Stall if it ended without reporting."""
-        while worker.records is None and worker.channel.ready(0):
+        """Take every message ``worker`` has sent; a Stall if it ended before finishing its script."""
+        while not worker.reported and worker.channel.ready(0):
             try:
                 message = worker.channel.recv(timing.IMMEDIATE)
             except (EOFError, OSError):
                 worker.ended = True
                 break
             kind = message[0]
-            if kind is Message.DONE:
-                worker.records = message[1]
+            if kind is Message.RECORD:
+                worker.records.append(message[1])
+            elif kind is Message.DONE:
+                worker.reported = True
             elif kind is Message.SIGNAL:
                 self._signal(message[1])
             elif kind is Message.WAIT:
                 self._wait(message[1], worker)
-        if worker.ended and worker.records is None:
+        if worker.ended and not worker.reported:
             worker.enlisted.worker.join(timing.IMMEDIATE)
-            self._read_progress()
+            self._read_progress(worker)
             op = worker.script[worker.current] if worker.current is not None else None
             return Stall(
                 StallReason.DIED,
@@ -302,13 +312,14 @@ class Crew:
         has one) the wait also ends every :data:`timing.HELP_AFTER` to look.
         """
         while True:
-            pending = [w for w in self.workers if w.records is None]
-            for worker in pending:
-                stall = self._receive(worker)
-                if stall is not None:
-                    return stall
-            self._read_progress()
-            pending = [w for w in pending if w.records is None]
+            pending = [w for w in self.workers if not w.reported]
+            # Progress first: a worker sends an operation's record before it announces the next operation, so every
+            # record before the operation read is received below (what hung_records relies on).
+            self._read_progress(*pending)
+            stalls = [stall for stall in map(self._receive, pending) if stall is not None]
+            if stalls:
+                return stalls[0]
+            pending = [w for w in pending if not w.reported]
             if not pending:
                 return None
             now = time.monotonic_ns()
@@ -394,18 +405,20 @@ class Crew:
                 select.select([w.channel for w in running], [], [], max(0.0, wake - now))
 
     def hung_records(self, stall: Stall) -> list[Record]:
-        """A ``hung`` record for the operation each unreported worker is stuck in."""
-        self._read_progress()
+        """A ``hung`` record for the operation each unfinished worker was in when the crew stopped waiting (as
+        :meth:`wait_reports` last saw it: the records received are those of the operations before)."""
         now = time.monotonic_ns()
         hung = []
         for worker in self.workers:
-            if worker.records is None and worker.current is not None:
+            if not worker.reported and worker.current is not None and worker.current == len(worker.records):
                 op = worker.script[worker.current]
                 hung.append(Record(worker.name, worker.current, op, Status.HUNG, None, worker.since, now))
         return hung
 
     def records(self) -> list[Record]:
-        return [r for w in self.workers for r in (w.records or ())]
+        """The records received so far: every worker's that finished, and those of the operations that returned in
+        a worker that hung or died."""
+        return [r for w in self.workers for r in w.records]
 
     def exited_normally(self) -> list[str]:
         """Workers that have ended with exit code 0 (a normal exit flushes their queues)."""
@@ -418,7 +431,7 @@ class Crew:
             if worker.enlisted is None:
                 continue
             handle = worker.enlisted.worker
-            if worker.records is None and not worker.ended:
+            if not worker.reported and not worker.ended:
                 handle.kill()
             elif not worker.ended:
                 try:

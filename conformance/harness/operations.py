@@ -13,6 +13,7 @@ depends on the standard library and light modules of the suite only.
 
 import enum
 import queue as queue_module
+from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
 from conformance.harness.deadline import qualified_name, short
@@ -168,6 +169,54 @@ def received(obj: Any) -> Any:
     ):
         return (obj[0], obj[1])
     return ("corrupt", short(obj))
+
+
+@dataclass(frozen=True, eq=False)
+class StandIn:
+    """What a process worker's call returned that the standard pickle cannot carry back to the test process.
+
+    An implementation that pickles with more than the standard pickle
+    (dill, cloudpickle) can deliver such an object, and the call returned
+    it all the same.  The stand-in keeps what the checks compare: the
+    object's type, its repr and its public methods (a model that matches
+    an object by its interface, such as any lock, compares those).  It
+    equals nothing but itself, so it is never taken for an item that was
+    put, nor two of them for one item got twice.
+    """
+
+    type_name: str
+    text: str
+    methods: frozenset[str]
+
+    @classmethod
+    def of(cls, obj: Any) -> "StandIn":
+        kind = qualified_name(type(obj))
+        try:
+            text = short(obj)
+        except Exception:  # the implementation's __repr__ may raise anything
+            text = f"<{kind} object>"
+        return cls(kind, text, frozenset(_methods(obj)))
+
+    def __repr__(self) -> str:
+        return f"{self.text} (a {self.type_name} the harness's pickle cannot carry back)"
+
+
+def _methods(obj: Any) -> list[str]:
+    """The names of ``obj``'s public methods (an attribute that cannot be read is none)."""
+    found = []
+    try:
+        names = dir(obj)
+    except Exception:  # the implementation's __dir__ may raise anything
+        return found
+    for name in names:
+        if name.startswith("_"):
+            continue
+        try:
+            if callable(getattr(obj, name)):
+                found.append(name)
+        except Exception:  # a property of the implementation may raise anything
+            continue
+    return found
 
 
 def exception_name(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from conformance.harness.control import Slots
 from conformance.harness.operations import Action, Op, Record, Status, exception_name, prepare
-from conformance.harness.worker import CONNECT_DEADLINE, HELPERS, SLOT, Message, _outcome, _received, _reply, noise
+from conformance.harness.worker import CONNECT_DEADLINE, SLOT, Message, _outcome, _received, _reply, command, noise
 
 
 class _AsyncChannel:
@@ -71,13 +71,13 @@ async def main_async(
 async def _call_async(channel: _AsyncChannel, resource: Any, name: str, args: tuple, kwargs: dict) -> None:
     start = time.monotonic()
     try:
-        coroutine = getattr(resource, f"coro_{name}", None)
+        run = command(name, args, kwargs)
+        coroutine = getattr(resource, f"coro_{run.method}", None)
         if coroutine is not None:
-            value = await coroutine(*args, **kwargs)
+            returned = await coroutine(*run.args, **run.kwargs)
         else:
-            helper = HELPERS.get(name)
-            value = helper(resource, *args, **kwargs) if helper else getattr(resource, name)(*args, **kwargs)
-        status = "ok"
+            returned = getattr(resource, run.method)(*run.args, **run.kwargs)
+        value, status = run.finish(returned), "ok"
     except BaseException as exc:  # report whatever the implementation raised
         value, status = exc.with_traceback(None), "raise"
     replies: list[Any] = []
@@ -95,7 +95,6 @@ async def _run_script_async(
 ) -> None:
     slots = Slots(slots_count, slots_path)
     rng = random.Random(seed)
-    records: list[Record] = []
     try:
         await channel.send((Message.READY,))
         if (await channel.recv(CONNECT_DEADLINE))[0] is not Message.GO:
@@ -105,8 +104,8 @@ async def _run_script_async(
             t_inv = time.monotonic_ns()
             slots[number] = t_inv // 1000 * SLOT + index + 1
             status, value = await _perform_async(channel, resource, op)
-            records.append(Record(name, index, op, status, value, t_inv, time.monotonic_ns()))
-        await channel.send((Message.DONE, records))
+            await channel.send((Message.RECORD, Record(name, index, op, status, value, t_inv, time.monotonic_ns())))
+        await channel.send((Message.DONE,))
     finally:
         slots.close()
 

@@ -10,8 +10,9 @@ connects (:class:`~conformance.harness.control.Channel`) and then obeys:
   or raised and how long it took: the peer of the state machines.
 * ``SCRIPT``: announce itself ready, wait for ``GO`` (the start barrier,
   released for all workers of a crew at once), run the script, announcing
-  each operation in its progress slot, and reply with the records.  Signals
-  between workers travel through the test process.
+  each operation in its progress slot and sending its record once it has
+  returned (so a worker that hangs later has reported what it did), then
+  say it is done.  Signals between workers travel through the test process.
 * ``PING``: answer at once (a worker serving commands is not stuck).
 * ``EXIT``, or the channel closing: return, so a process exits normally and
   runs the implementation's exit handlers (a stdlib Queue flushes).
@@ -29,10 +30,10 @@ import random
 import signal
 import sys
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from conformance.harness.control import Channel, Slots
-from conformance.harness.operations import Action, Op, Record, Status, exception_name, prepare, received
+from conformance.harness.operations import Action, Op, Record, StandIn, Status, exception_name, prepare, received
 
 #: How long a worker may take to connect back once it runs (a spawned interpreter imports first).
 CONNECT_DEADLINE = 30.0
@@ -56,24 +57,41 @@ class Message(str, enum.Enum):
     SIGNAL = "signal"
     WAIT = "wait"
     RELEASE = "release"
+    RECORD = "record"
     DONE = "done"
     REPLY = "reply"
 
 
-def _recv_bytes_into(resource, size: int, offset: int):
+class Command(NamedTuple):
+    """The call a ``CALL`` message asks of the resource: its method and arguments, and what the reply makes of what
+    it returned (a task worker awaits the method's ``coro_<method>`` form where there is one)."""
+
+    method: str
+    args: tuple
+    kwargs: dict
+    finish: Callable[[Any], Any] = lambda returned: returned
+
+
+def _recv_bytes_into(size: int, offset: int) -> Command:
+    """Into a fresh zeroed buffer of ``size`` bytes: the reply is the count and the buffer's bytes."""
     buffer = bytearray(size)
-    count = resource.recv_bytes_into(buffer, offset)
-    return count, bytes(buffer)
+    return Command("recv_bytes_into", (buffer, offset), {}, lambda count: (count, bytes(buffer)))
 
 
-def _relay(resource, value, timeout: float):
+def _relay(value, timeout: float) -> Command:
     """Get a queue out of the resource queue and put ``value`` into it."""
-    inner = resource.get(True, timeout)
-    inner.put(value)
+    return Command("get", (True, timeout), {}, lambda inner: inner.put(value))
 
 
 #: Commands a peer runs besides plain methods of its resource.
 HELPERS = {"recv_bytes_into": _recv_bytes_into, "relay": _relay}
+
+
+def command(name: str, args: tuple, kwargs: dict) -> Command:
+    """What a ``CALL`` of ``name`` runs: a helper's call, or the resource's method of that name."""
+    helper = HELPERS.get(name)
+    return helper(*args, **kwargs) if helper else Command(name, args, kwargs)
+
 
 #: Operations whose return value a record keeps.
 _ANSWERS = (Action.QSIZE, Action.EMPTY, Action.FULL, Action.POLL)
@@ -98,6 +116,9 @@ def _reply(channel_send: Callable[[Any], None], status: str, value: Any, elapsed
             number = id(value)
             _LOCAL[number] = value
             channel_send((Message.REPLY, f"{status} local", number, elapsed))
+        elif status == "ok":
+            # The call returned (the implementation's own pickler delivered the object): say so, with a stand-in.
+            channel_send((Message.REPLY, status, StandIn.of(value), elapsed))
         else:
             channel_send((Message.REPLY, "raise", RuntimeError(f"the peer could not report {value!r}: {exc}"), elapsed))
 
@@ -174,8 +195,8 @@ def _serve(channel: Channel, resource: Any, local: bool) -> None:
 def _call(channel: Channel, resource: Any, local: bool, name: str, args: tuple, kwargs: dict) -> None:
     start = time.monotonic()
     try:
-        helper = HELPERS.get(name)
-        value = helper(resource, *args, **kwargs) if helper else getattr(resource, name)(*args, **kwargs)
+        run = command(name, args, kwargs)
+        value = run.finish(getattr(resource, run.method)(*run.args, **run.kwargs))
         status = "ok"
     except BaseException as exc:  # report whatever the implementation raised
         value, status = exc.with_traceback(None), "raise"
@@ -215,7 +236,6 @@ def _run_script(
 ) -> None:
     slots = Slots(slots_count, slots_path)
     rng = random.Random(seed)
-    records: list[Record] = []
     try:
         channel.send((Message.READY,))
         if channel.recv(CONNECT_DEADLINE)[0] is not Message.GO:
@@ -229,8 +249,8 @@ def _run_script(
             t_inv = time.monotonic_ns()
             slots[number] = t_inv // 1000 * SLOT + index + 1
             status, value = _perform(channel, resource, op)
-            records.append(Record(name, index, op, status, value, t_inv, time.monotonic_ns()))
-        channel.send((Message.DONE, records))
+            channel.send((Message.RECORD, Record(name, index, op, status, value, t_inv, time.monotonic_ns())))
+        channel.send((Message.DONE,))
     finally:
         slots.close()
 

@@ -11,6 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Optional
 
+from conformance.harness.operations import StandIn
+
 #: Bytes a pickled :class:`Item` adds to its payload on the wire, with the
 #: pipe's length header; generous, so pipe-capacity budgets stay safe.
 WIRE_OVERHEAD = 128
@@ -44,13 +46,18 @@ class Item:
         return f"Item(#{self.serial}, {len(self.payload)}B)"
 
 
+#: The methods that make an object a lock to the model.
+LOCK_METHODS = frozenset({"acquire", "release"})
+
+
 class AnyLock:
-    """What the model holds for an unpicklable lock a put took after all: any lock that comes out matches it."""
+    """What the model holds for an unpicklable lock a put took after all: any lock that comes out matches it (also
+    one a peer got, which reaches the test process as a stand-in with the lock's methods)."""
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, AnyLock) or (
-            callable(getattr(other, "acquire", None)) and callable(getattr(other, "release", None))
-        )
+        if isinstance(other, StandIn):
+            return LOCK_METHODS <= other.methods
+        return isinstance(other, AnyLock) or all(callable(getattr(other, name, None)) for name in LOCK_METHODS)
 
     def __hash__(self) -> int:
         return 0

@@ -332,11 +332,14 @@ def verdict_of(execution: Execution) -> tuple[Verdict, list[Violation]]:
     if execution.scenario.primitive is Primitive.PIPE:
         result = check_pipe(execution.history)
         failures = list(result.violations)
-        # The pipe checker grades hung operations itself; a stall without one (a worker died) is its own failure.
-        if execution.stall is not None and not any(r.status is Status.HUNG for r in execution.history.records):
+        # The pipe checker grades a hung operation by what it waited for; a stall it did not explain (a worker that
+        # died, a receive that waited on a stuck or failed other side) is its own failure.
+        explained = any(r.status is Status.HUNG for v in failures for r in v.witness)
+        if execution.stall is not None and not explained:
             failures.insert(0, Violation(_stall_clause(execution), execution.stall.describe()))
     else:
-        result = check(execution.history)
+        # After a stall the drain did not run: an item not got is not lost.
+        result = check(execution.history, final=execution.stall is None)
         failures = []
         if execution.stall is not None:
             failures.append(Violation(_stall_clause(execution), execution.stall.describe()))
