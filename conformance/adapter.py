@@ -99,6 +99,14 @@ class Limits:
     def fits(self, size: int) -> bool:
         return self.item_bytes is None or size <= self.item_bytes
 
+    def largest(self, size: int) -> int:
+        """``size``, or the largest item a put accepts if that is smaller."""
+        return size if self.item_bytes is None else min(size, self.item_bytes)
+
+    def holds(self, size: int) -> bool:
+        """Whether a queue holds ``size`` payload bytes at once."""
+        return self.held_bytes is None or size <= self.held_bytes
+
     def describe(self) -> str:
         parts = []
         if self.item_bytes is not None:

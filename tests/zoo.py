@@ -96,6 +96,7 @@ FAULTS = (
     _seq("maxsize_ignored", "capacity", FULL_QUEUE, QUEUE),
     _seq("maxsize_off_by_one", "capacity", FULL_QUEUE, QUEUE),
     _seq("full_raised_early", "capacity", ["QUEUE-MAXSIZE-2", "QUEUE-PUT-1", "QUEUE-QSIZE-1", "QUEUE-FULL-1"], QUEUE),
+    _seq("zero_maxsize_holds_nothing", "capacity", ["QUEUE-MAXSIZE-3"], QUEUE),
     # wrong exception types
     _seq("wrong_empty_exception", "exception types", ["QUEUE-GET-3", "QUEUE-GET-2", "QUEUE-TIMEOUT-1"], QUEUE),
     _seq("get_raises_own_empty", "exception types", ["QUEUE-GET-3", "QUEUE-GET-2", "QUEUE-TIMEOUT-1"], QUEUE),

@@ -40,7 +40,7 @@ from conformance.harness.operations import Action, Op, Record
 from conformance.machines.base import ConformanceMachine, step
 from conformance.primitives import Feature, Primitive, QueueCall, Wait, calls
 from conformance.scenarios.runner import Drain, DrainHung, timed
-from conformance.scenarios.strategies import GET_TIMEOUTS, MAIN, PUT_TIMEOUTS, QUEUE_SIZES
+from conformance.scenarios.strategies import GET_TIMEOUTS, MAIN, PUT_TIMEOUTS, QUEUE_SIZES, fit_limits
 
 #: Every clause the machine judges (through the history checker).
 CLAUSES = (
@@ -82,6 +82,8 @@ class ConcurrentQueueMachine(ConformanceMachine):
         self.started = 0
         self.unjoined = 0
         self.main_puts = 0
+        #: The payload size of every put the example has made, in order (all may still be held).
+        self.put_sizes: list[int] = []
         self.drain = None
         self.failed = False
         #: The forms a bounded put and a consumer's get take: ones that give up, so no worker blocks for ever.
@@ -114,7 +116,9 @@ class ConcurrentQueueMachine(ConformanceMachine):
         """Workers started since the last join (whether or not a violation stopped them from starting)."""
         return self.unjoined
 
-    def _put(self, name: str, seq: int, size: int) -> Op:
+    def _put(self, name: str, seq: int, drawn: int) -> Op:
+        size = fit_limits(self.adapter.limits, self.maxsize, self.put_sizes, drawn, QUEUE_SIZES)
+        self.put_sizes.append(size)
         if self.maxsize is None:
             return Op(Action.PUT, (name, seq), size)
         form = self.timed_put

@@ -17,7 +17,9 @@ operation: whether the payloads are all tiny, all of the largest size or
 mixed, and whether the scripts make queries at all.  The races that need
 every item large, or several consumers getting at once, are then common
 shapes rather than products of per-operation chances, and both shrink
-toward the plainer choice (tiny payloads, no queries).
+toward the plainer choice (tiny payloads, no queries).  Payloads stay
+within the limits the adapter declares (:class:`~conformance.adapter.Limits`):
+a put that could exceed one is made smaller.
 
 Everything, the children's noise seeds included, is drawn here, in the
 test process; a scenario never depends on what an execution observed.
@@ -34,7 +36,7 @@ from typing import Optional
 
 from hypothesis import strategies as st
 
-from conformance.adapter import Mode
+from conformance.adapter import Limits, Mode
 from conformance.harness.operations import Action, Op
 from conformance.primitives import Feature, Primitive, QueueCall, Wait, calls
 
@@ -67,6 +69,28 @@ PUT_TIMEOUTS = (0.02, 0.1)
 WAIT_TIMEOUT = 10.0
 
 MAIN = "main"
+
+
+def most_held(sizes: list[int], maxsize: Optional[int]) -> int:
+    """The most payload bytes items of ``sizes`` can make a queue of ``maxsize`` (None: unbounded) hold at once.
+
+    Whether consumers get items before later puts depends on the schedule,
+    so every item may still be held: all of them, or the ``maxsize`` largest.
+    """
+    return sum(sorted(sizes, reverse=True)[:maxsize])
+
+
+def fit_limits(limits: Limits, maxsize: Optional[int], sizes: list[int], size: int, ladder: tuple[int, ...]) -> int:
+    """``size``, made smaller (down the ``ladder`` of sizes, then to 0) until a put of it stays within the adapter's
+    declared ``limits`` after puts of ``sizes``.
+
+    A limit is graded by the clause about sizes (QUEUE-LARGE-1); the
+    generated scripts stay within it, so they test every other clause.
+    """
+    size = limits.largest(size)
+    while size and not limits.holds(most_held(sizes + [size], maxsize)):
+        size = max((s for s in ladder if s < size), default=0)
+    return size
 
 
 @dataclass(frozen=True)
@@ -174,11 +198,11 @@ def scenarios(
     # so the races that need every item large (a feeder still writing when
     # its process closes, interleaved frames, a reader stealing a frame's
     # tail) are common instead of a product of per-item chances.
-    sizes = SIMPLE_QUEUE_SIZES if simple else QUEUE_SIZES
+    ladder = SIMPLE_QUEUE_SIZES if simple else QUEUE_SIZES
     payloads = draw(
         st.sampled_from(("largest", "mixed") if contended else ("tiny", "largest", "mixed")), label="payloads"
     )
-    sizes = {"tiny": sizes[:1], "largest": sizes[-1:], "mixed": sizes}[payloads]
+    sizes = {"tiny": ladder[:1], "largest": ladder[-1:], "mixed": ladder}[payloads]
     # Swarm-style too: half the scenarios make no queries, so their consumers
     # only get, and several consumers reading at once is common.
     queries = _queries(adapter, primitive) if draw(st.booleans(), label="queries") else ()
@@ -206,6 +230,8 @@ def scenarios(
                 waits[j] = len(waits)
                 tails[signaller].append(("signal", waits[j]))
     seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in range(count))
+    # The sizes of the puts so far, in the order they are drawn: each later one is made to fit the adapter's limits.
+    put_sizes: list[int] = []
 
     def concrete(process: str, names, counter: list[int]) -> list[Op]:
         ops = []
@@ -214,7 +240,9 @@ def scenarios(
                 ops.append(Op(Action(name[0]), key=name[1]))
             elif name in _PRODUCE:
                 counter[0] += 1
-                size = draw(st.sampled_from(sizes)) if len(sizes) > 1 else sizes[0]
+                drawn = draw(st.sampled_from(sizes)) if len(sizes) > 1 else sizes[0]
+                size = fit_limits(adapter.limits, maxsize, put_sizes, drawn, ladder)
+                put_sizes.append(size)
                 key = (process, counter[0])
                 if name == "put" and maxsize is not None:
                     # A bounded blocking put must be timed (or not block), or it could wait forever.
@@ -250,7 +278,7 @@ def scenarios(
             # Exiting after cancel_join_thread() can cut the feeder's write short; a frame
             # larger than PIPE_BUF would then be torn and hang every later get
             # (QUEUE-KILL-1).  Writes up to PIPE_BUF are atomic: a tiny item arrives whole or not at all.
-            body = [op._replace(size=TINY) if op.name.puts else op for op in body]
+            body = [op._replace(size=min(op.size, TINY)) if op.name.puts else op for op in body]
         if i in waits:
             body.insert(0, Op(Action.WAIT, key=waits[i], timeout=WAIT_TIMEOUT))
         workers.append(body)

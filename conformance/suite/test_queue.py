@@ -23,7 +23,7 @@ from conformance.harness.deadline import call, eventually
 from conformance.harness.peer import Peer
 from conformance.machines import base
 from conformance.machines.queue import CLAUSES as QUEUE_MACHINE_CLAUSES
-from conformance.machines.queue import HELD_GETS, QueueMachine, api_clause
+from conformance.machines.queue import HELD_GETS, PIPE_BUFFER, QueueMachine, api_clause
 from conformance.primitives import Feature, Primitive, QueueCall, Wait, calls, waiting_get
 from conformance.shape import check_api
 from conformance.verdict import expect, raised, returned, within
@@ -56,7 +56,7 @@ def get_within(queue, adapter, wait: float):
 
 def largest(adapter, size: int = 1 << 20) -> int:
     """``size`` bytes, or the most the adapter declares its queues take in one item."""
-    return min(size, adapter.limits.item_bytes or size)
+    return adapter.limits.largest(size)
 
 
 #: The timeout the focused timeout tests wait out (the machine draws others).
@@ -188,7 +188,8 @@ def test_exiting_producer_waits_until_its_data_is_read(ipc_adapter, queue):
 
 @pytest.mark.spec("QUEUE-LARGE-1")
 def test_large_items_are_delivered_and_put_does_not_wait(ipc_adapter, queue):
-    """Items over the pipe buffer, and past any limit the adapter declares, are accepted at once and got intact."""
+    """Items over the pipe buffer, and past any limit the adapter declares (one item, or the bytes held at once),
+    are accepted at once and got intact."""
     limit = ipc_adapter.limits.item_bytes
     sizes = [70_000, 1 << 20] + ([limit + 1] if limit is not None else [])
     for size in sizes:
@@ -202,6 +203,24 @@ def test_large_items_are_delivered_and_put_does_not_wait(ipc_adapter, queue):
                 "QUEUE-LARGE-1",
                 got.ok and got.value == item,
                 got.describe() + f", expected the {size}-byte item intact",
+            )
+    held, size = ipc_adapter.limits.held_bytes, largest(ipc_adapter)
+    if held is None or size <= PIPE_BUFFER:
+        return  # no bytes limit declared, or only items the pipe buffer takes, which QUEUE-LARGE-1 is not about
+    # Large items, no reader, more bytes than the declared limit: put_nowait shows a refusal at once.
+    put = calls(ipc_adapter, QueueCall.PUT_NOWAIT, QueueCall.PUT)[0]
+    items = [bytes([n % 251]) * size for n in range(held // size + 1)]
+    with continuing():
+        for item in items:
+            accepted = invoke(queue, put, item)
+            returned("QUEUE-LARGE-1", accepted)
+            within("QUEUE-LARGE-1", accepted, 0, timing.IMMEDIATE)
+        for item in items:
+            got = invoke(queue, QueueCall.GET, deadline=timing.VISIBILITY_DEADLINE)
+            expect(
+                "QUEUE-LARGE-1",
+                got.ok and got.value == item,
+                got.describe() + f", expected the {size}-byte items intact, in order",
             )
 
 
