@@ -18,6 +18,7 @@ import asyncio
 import multiprocessing
 import queue
 import sys
+import time
 
 STDLIB = "--stdlib" in sys.argv
 
@@ -51,6 +52,9 @@ def main() -> int:
 
         q = aioprocessing.AioQueue(context=context)
     asyncio.run(parent(q))
+    # The worker thread counts itself idle only after the awaited call has returned: give it the moment,
+    # or a fork in between finds no idle worker, starts a new thread and the child works.
+    time.sleep(0.5)
     worker = context.Process(target=child, args=(q,))
     worker.start()
     worker.join(5)

@@ -2,11 +2,12 @@
 
 Clauses QUEUE-CLOSE-1 and QUEUE-CLOSE-2 (required): after ``close()``,
 ``put``/``get`` in the same process raise ``ValueError``.
-``distributed.Queue.close()`` asks the scheduler to release the queue, but
-the object stays usable: a put after ``close()`` is accepted and gets
-return the items put before and after it (in the suite's state machine a put
-racing the release also raised ``KeyError('queue-...')``); nothing raises
-``ValueError``.
+``distributed.Queue.close()`` sends the scheduler an asynchronous release
+and keeps no state: a put right after ``close()`` is accepted and gets
+return the items put before and after it; once the scheduler has handled
+the release, the queue and its items are gone and every operation raises
+``KeyError('queue-...')`` (logged by the scheduler as an ERROR).  Nothing
+raises ``ValueError``.
 
 Observed (distributed 2026.8.0):
     put('after close') returned None

@@ -52,6 +52,47 @@ def test_every_script_findings_md_names_exists():
         assert (ROOT / "findings" / name).is_file(), name
 
 
+def register_rows():
+    """The register's rows, as {column: cell}."""
+    lines = [line for line in FINDINGS.splitlines() if line.startswith("| ")]  # not the |---| line
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    return [dict(zip(header, (cell.strip() for cell in line.strip("|").split("|")))) for line in lines[1:]]
+
+
+def test_register_has_one_row_per_root_cause_with_its_class():
+    rows = register_rows()
+    assert rows and len({row["ID"] for row in rows}) == len(rows)
+    for row in rows:
+        assert row["class"].split(" (")[0] in {"defect", "documented difference", "out of scope"}, row["ID"]
+        for clause in re.findall(r"\b[A-Z]+(?:-[A-Z]+)+-\d+\b", row["clauses"]):
+            assert clause in spec.CATALOGUE, f"{row['ID']} names unknown clause {clause}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_every_script_reproduces_exactly_one_root_cause(script):
+    assert sum(f"findings/{script.name}" in row["reproduce"] for row in register_rows()) == 1
+
+
+def test_every_defect_has_an_upstream_issue_or_a_report():
+    for row in register_rows():
+        if row["class"].startswith("defect"):
+            assert "https://" in row["upstream"] or "findings/reports/" in row["upstream"], row["ID"]
+
+
+def test_reports_are_cited_exist_and_are_ready_to_file():
+    reports = sorted((ROOT / "findings" / "reports").glob("*.md"))
+    cited = set(re.findall(r"findings/reports/([\w.-]+\.md)", FINDINGS))
+    assert cited == {report.name for report in reports}
+    for report in reports:
+        text = report.read_text(encoding="utf-8")
+        assert text.startswith("# "), f"{report.name} has no title"
+        for section in ("## Reproduction", "## Expected", "## Actual"):
+            assert section in text, f"{report.name} lacks {section}"
+        assert "https://docs.python.org/3/library/" in text, f"{report.name} cites no documentation"
+        for name in re.findall(r"findings/(\w+\.py)", text):
+            assert (ROOT / "findings" / name).is_file(), f"{report.name} cites missing findings/{name}"
+
+
 @pytest.mark.parametrize("path", EXPECT_FILES, ids=lambda p: p.name)
 def test_expectations_file_parses_and_cites_existing_scripts(path):
     text = path.read_text(encoding="utf-8")
