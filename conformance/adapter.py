@@ -96,9 +96,6 @@ class Limits:
     #: The most payload bytes a queue holds at once (None: no limit).
     held_bytes: Optional[int] = None
 
-    def fits(self, size: int) -> bool:
-        return self.item_bytes is None or size <= self.item_bytes
-
     def largest(self, size: int) -> int:
         """``size``, or the largest item a put accepts if that is smaller."""
         return size if self.item_bytes is None else min(size, self.item_bytes)
