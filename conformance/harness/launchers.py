@@ -22,12 +22,16 @@ The :class:`~conformance.adapter.Mode` of a launcher tells which clauses
 its workers can judge: an exit that flushes a queue needs processes.
 """
 
+import functools
 import os
 import signal
+import subprocess
+import sys
 import threading
 from typing import Any, Callable, Optional
 
 from conformance.adapter import Mode
+from conformance.harness import worker
 from conformance.harness.handoff import INHERIT, Handoff, Shared
 
 
@@ -147,8 +151,40 @@ class _Ended:
         return None
 
 
+@functools.cache
+def _server_finds_this_harness() -> bool:
+    """Whether a fresh interpreter, started as a forkserver's server is (same executable, flags, environment and
+    directory), imports this copy of the module every process worker runs (:mod:`conformance.harness.worker`).
+
+    Before CPython 3.12.8 and 3.13.1 (gh-117378) the server imports its
+    preloaded modules with its own ``sys.path``, not this process's, so a
+    copy of the suite found first there (a ``conformance/`` folder in the
+    current directory under bare ``pytest``) would serve the workers.
+    """
+    probe = f"import importlib.util; print(importlib.util.find_spec({worker.__name__!r}).origin)"
+    try:
+        found = subprocess.run(
+            [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=worker.CONNECT_DEADLINE,
+            check=True,
+        ).stdout.strip()
+        return os.path.samefile(found, worker.__file__)
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
 class Processes(Launcher):
-    """Workers are processes of ``context`` (its ``Process`` class), started as daemons."""
+    """Workers are processes of ``context`` (its ``Process`` class), started as daemons.
+
+    Under a forkserver, the server is asked to import the workers' module
+    (its preload list becomes ``__main__`` and that module) before it starts,
+    when it would import this very copy: every worker forked from it then
+    starts with the harness imported, as under fork, instead of importing
+    it anew.  The implementation's own modules are not preloaded: a worker
+    imports them as it unpickles the primitive, as before.
+    """
 
     mode = Mode.PROCESSES
 
@@ -157,12 +193,18 @@ class Processes(Launcher):
         self.handoff = handoff
         method = getattr(context, "get_start_method", None)
         self.start_method = method() if method is not None else None
+        self._preload = self.start_method == "forkserver" and hasattr(context, "set_forkserver_preload")
 
     def children(self) -> list[Any]:
         active = getattr(self.context, "active_children", None)
         return list(active()) if active is not None else []
 
     def start(self, target, args, name) -> Worker:
+        if self._preload:
+            # Before the first worker, which starts the server (a server already running keeps its preload list).
+            self._preload = False
+            if _server_finds_this_harness():
+                self.context.set_forkserver_preload(["__main__", worker.__name__])
         process = self.context.Process(target=target, args=args, name=name)
         process.daemon = True
         process.start()
