@@ -19,6 +19,10 @@ the implementation can never stall the harness itself.
 * :class:`Slots`: one 64-bit word per worker in a shared-memory file, where a
   worker announces each operation with a plain store (no system call: the
   announcement does not release the GIL and reschedule the worker).
+* :class:`Log`: a file a worker appends the record of each operation to as
+  it returns, which the test process reads when the worker is done, hung or
+  dead (records wake nobody: the test process is woken only by messages it
+  must answer and by the end of a script).
 """
 
 import mmap
@@ -171,19 +175,40 @@ class Listener:
                 pass
 
 
+#: The slots and logs this process created, by path: a worker running in this process (a thread or a task) uses
+#: the creator's, without a file of its own (a forked worker inherits this table, and is told apart by its pid).
+_CREATED: dict[str, Any] = {}
+
+
+def _created_here(path: Optional[str]) -> Any:
+    """The object this process created at ``path``, if it did (and is not a forked copy of its creator)."""
+    created = _CREATED.get(path) if path is not None else None
+    return created if created is not None and created.pid == os.getpid() else None
+
+
 class Slots:
-    """One 64-bit word per worker in a shared-memory file: written with a plain store, read by the test process."""
+    """One 64-bit word per worker in a shared-memory file: written with a plain store, read by the test process.
+
+    The test process creates it (no ``path``); a worker opens it by its path.
+    """
 
     WORD = struct.Struct("q")
 
     def __init__(self, count: int, path: Optional[str] = None):
         self.count = count
+        self.pid = os.getpid()
+        creator = _created_here(path)
+        if creator is not None:
+            self.path, self._map, self._owned = path, creator._map, False
+            return
         self.path = path or unique("slots")
         if path is None:
             with open(self.path, "wb") as handle:
                 handle.write(bytes(self.WORD.size * max(1, count)))
+            _CREATED[self.path] = self
         with open(self.path, "r+b") as handle:
             self._map = mmap.mmap(handle.fileno(), self.WORD.size * max(1, count))
+        self._owned = True
 
     def __setitem__(self, index: int, value: int) -> None:
         self.WORD.pack_into(self._map, index * self.WORD.size, value)
@@ -192,11 +217,80 @@ class Slots:
         return self.WORD.unpack_from(self._map, index * self.WORD.size)[0]
 
     def close(self, remove: bool = False) -> None:
+        if not self._owned:
+            return
         try:
             self._map.close()
         except (BufferError, ValueError):
             pass
         if remove:
+            _CREATED.pop(self.path, None)
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+
+class Log:
+    """An append-only log of messages: workers append (:meth:`append`), the test process reads them (:meth:`read`).
+
+    The test process creates it (no ``path``); a worker opens it by its
+    path.  A worker process appends each message pickled to the file, whole
+    with one ``write()``, so a worker that dies leaves at most a last message
+    cut short, which :meth:`read` never returns.  A worker running in the
+    test process (a thread, a task) appends to the creator's list instead.
+    """
+
+    def __init__(self, path: Optional[str] = None):
+        self.pid = os.getpid()
+        self._buffer = bytearray()
+        self._taken = 0
+        creator = _created_here(path)
+        if creator is not None:
+            self.path, self._fd, self._entries = path, None, creator._entries
+        elif path is None:
+            self.path = unique("log")
+            self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._entries: Optional[list] = []
+            _CREATED[self.path] = self
+        else:
+            self.path, self._fd, self._entries = path, os.open(path, os.O_WRONLY | os.O_APPEND), None
+
+    def append(self, message: Any) -> None:
+        if self._entries is not None:
+            self._entries.append(message)
+            return
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+    def read(self) -> list[Any]:
+        """The whole messages appended since the last read."""
+        messages = self._entries[self._taken :]
+        self._taken += len(messages)
+        while True:
+            chunk = os.read(self._fd, 1 << 16)
+            if not chunk:
+                break
+            self._buffer += chunk
+        while len(self._buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._buffer)
+            if len(self._buffer) < _HEADER.size + size:
+                break
+            messages.append(pickle.loads(bytes(self._buffer[_HEADER.size : _HEADER.size + size])))
+            del self._buffer[: _HEADER.size + size]
+        return messages
+
+    def close(self, remove: bool = False) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
+        if remove:
+            _CREATED.pop(self.path, None)
             try:
                 os.unlink(self.path)
             except OSError:

@@ -9,17 +9,17 @@ each other.  A worker announces every operation before invoking it in a
 progress slot of its own, so the crew knows which operation each worker is
 in and since when.
 
-The crew waits on the workers' channels (the record of an operation that
-returned, a signal between workers, the end of a script, or the end of a
-worker), with the earliest deadline of an operation in progress
-(:func:`~conformance.harness.operations.deadline_of`) as its timeout, or
-sooner when an operation still to come has a shorter one, so an operation
-past its deadline ends the wait with a :class:`Stall` naming it.  The
-records of the operations that returned before are kept, so the history
-holds what a worker that hung or died did.  A wait that returns much later
-than asked means the host did not run the test process; the Stall says so
-(:attr:`Stall.host_stalled`).  :meth:`Crew.reap` then ends and releases
-what is left.
+The crew waits on the workers' channels (a signal between workers, the
+end of a script, or the end of a worker), with the earliest deadline of an
+operation in progress (:func:`~conformance.harness.operations.deadline_of`)
+as its timeout, or sooner when an operation still to come has a shorter
+one, so an operation past its deadline ends the wait with a :class:`Stall`
+naming it.  A worker logs the record of each operation as it returns
+(:class:`~conformance.harness.control.Log`, which wakes nobody), so the
+history holds what a worker that hung or died did.  A wait that returns
+much later than asked means the host did not run the test process; the
+Stall says so (:attr:`Stall.host_stalled`).  :meth:`Crew.reap` then ends
+and releases what is left.
 
 A worker can block for a reason that is not a bug: ``join_thread()`` (and
 exit) wait until the OS pipe has room for everything the process put, so a
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from conformance.harness import heartbeat, timing
-from conformance.harness.control import Listener, Slots
+from conformance.harness.control import Listener, Log, Slots
 from conformance.harness.deadline import patience
 from conformance.harness.operations import WAITS_FOR_OTHERS, Action, Op, Record, Status, deadline_of
 from conformance.harness.peer import Enlisted, reap_worker
@@ -127,8 +127,9 @@ class _Worker:
         self.seed = seed
         self.enlisted: Optional[Enlisted] = None
         self.channel = None
-        #: The records of the operations that have returned, received as each did (kept when the worker hangs or
-        #: dies later).
+        #: Where the worker logs each operation of its script that returns (read when it is done, hung or dead).
+        self.log: Optional[Log] = None
+        #: The records of the operations that have returned, read from its log (kept when the worker hangs or dies).
         self.records: list[Record] = []
         #: The worker has finished its script: every record is in.
         self.reported = False
@@ -206,6 +207,7 @@ class Crew:
                     raise ValueError(f"a script has at most {MAX_SCRIPT} operations")
                 worker = _Worker(len(self.workers), name, tuple(script), seed)
                 self.workers.append(worker)
+                worker.log = Log()
                 worker.enlisted = Enlisted(
                     self._adapter, listener, resources, f"ipc-conformance worker {name}", self._close_in_child
                 )
@@ -218,11 +220,11 @@ class Crew:
                     (
                         Message.SCRIPT,
                         worker.number,
-                        worker.name,
                         worker.script,
                         worker.seed,
                         self._slots.path,
                         len(scripts),
+                        worker.log.path,
                     )
                 )
         finally:
@@ -263,9 +265,8 @@ class Crew:
                 worker.ended = True
                 break
             kind = message[0]
-            if kind is Message.RECORD:
-                worker.records.append(message[1])
-            elif kind is Message.DONE:
+            if kind is Message.DONE:
+                self._collect(worker)
                 worker.reported = True
             elif kind is Message.SIGNAL:
                 self._signal(message[1])
@@ -285,6 +286,13 @@ class Crew:
                 death=worker.enlisted.death(),
             )
         return None
+
+    def _collect(self, worker: _Worker) -> None:
+        """The records of what ``worker`` has logged (:class:`~conformance.harness.worker.Returned`) since the last
+        look."""
+        for done in worker.log.read():
+            op = worker.script[done.index]
+            worker.records.append(Record(worker.name, done.index, op, done.status, done.value, done.t_inv, done.t_ret))
 
     def _signal(self, key: int) -> None:
         self._signalled.add(key)
@@ -310,11 +318,22 @@ class Crew:
         of waiting: the flush may need a reader to make room in the pipe.
         Progress has no signal, so while a flush may still come (its script
         has one) the wait also ends every :data:`timing.HELP_AFTER` to look.
+        However the wait ends, the logs of the workers that have not finished
+        are read then: the records of what they did before they hung or died.
         """
+        try:
+            return self._await_reports(help_step)
+        finally:
+            for worker in self.workers:
+                if not worker.reported:
+                    self._collect(worker)
+
+    def _await_reports(self, help_step: Optional[Callable[[], None]]) -> Optional[Stall]:
         while True:
             pending = [w for w in self.workers if not w.reported]
-            # Progress first: a worker sends an operation's record before it announces the next operation, so every
-            # record before the operation read is received below (what hung_records relies on).
+            # Progress first: a worker logs an operation's record before it announces the next operation, so every
+            # record before the operation read last is in the logs read once the wait ends (what hung_records relies
+            # on).
             self._read_progress(*pending)
             stalls = [stall for stall in map(self._receive, pending) if stall is not None]
             if stalls:
@@ -440,6 +459,8 @@ class Crew:
                     pass
             handle.join(max(0.0, give_up - time.monotonic()))
         for worker in self.workers:
+            if worker.log is not None:
+                worker.log.close(remove=True)
             if worker.enlisted is None:
                 continue
             handle = worker.enlisted.worker

@@ -14,9 +14,19 @@ import struct
 import time
 from typing import Any, Optional
 
-from conformance.harness.control import Slots
-from conformance.harness.operations import Action, Op, Record, Status, exception_name, prepare
-from conformance.harness.worker import CONNECT_DEADLINE, SLOT, Message, _outcome, _received, _reply, command, noise
+from conformance.harness.control import Log, Slots
+from conformance.harness.operations import Action, Op, Status, exception_name, prepare
+from conformance.harness.worker import (
+    CONNECT_DEADLINE,
+    SLOT,
+    Message,
+    Returned,
+    _outcome,
+    _received,
+    _reply,
+    command,
+    noise,
+)
 
 
 class _AsyncChannel:
@@ -91,9 +101,17 @@ async def _call_async(channel: _AsyncChannel, resource: Any, name: str, args: tu
 
 
 async def _run_script_async(
-    channel: _AsyncChannel, resource: Any, number: int, name: str, script, seed: int, slots_path: str, slots_count: int
+    channel: _AsyncChannel,
+    resource: Any,
+    number: int,
+    script,
+    seed: int,
+    slots_path: str,
+    slots_count: int,
+    log_path: str,
 ) -> None:
     slots = Slots(slots_count, slots_path)
+    log = Log(log_path)
     rng = random.Random(seed)
     try:
         await channel.send((Message.READY,))
@@ -104,9 +122,10 @@ async def _run_script_async(
             t_inv = time.monotonic_ns()
             slots[number] = t_inv // 1000 * SLOT + index + 1
             status, value = await _perform_async(channel, resource, op)
-            await channel.send((Message.RECORD, Record(name, index, op, status, value, t_inv, time.monotonic_ns())))
+            log.append(Returned(index, status, value, t_inv, time.monotonic_ns()))
         await channel.send((Message.DONE,))
     finally:
+        log.close()
         slots.close()
 
 

@@ -10,9 +10,10 @@ connects (:class:`~conformance.harness.control.Channel`) and then obeys:
   or raised and how long it took: the peer of the state machines.
 * ``SCRIPT``: announce itself ready, wait for ``GO`` (the start barrier,
   released for all workers of a crew at once), run the script, announcing
-  each operation in its progress slot and sending its record once it has
-  returned (so a worker that hangs later has reported what it did), then
-  say it is done.  Signals between workers travel through the test process.
+  each operation in its progress slot and appending what it returned to
+  its record log once it has (so a worker that hangs later has logged what
+  it did), then say it is done.  Signals between workers travel through
+  the test process.
 * ``PING``: answer at once (a worker serving commands is not stuck).
 * ``EXIT``, or the channel closing: return, so a process exits normally and
   runs the implementation's exit handlers (a stdlib Queue flushes).
@@ -32,8 +33,8 @@ import sys
 import time
 from typing import Any, Callable, NamedTuple, Optional
 
-from conformance.harness.control import Channel, Slots
-from conformance.harness.operations import Action, Op, Record, StandIn, Status, exception_name, prepare, received
+from conformance.harness.control import Channel, Log, Slots
+from conformance.harness.operations import Action, Op, StandIn, Status, exception_name, prepare, received
 
 #: How long a worker may take to connect back once it runs (a spawned interpreter imports first).
 CONNECT_DEADLINE = 30.0
@@ -57,7 +58,6 @@ class Message(str, enum.Enum):
     SIGNAL = "signal"
     WAIT = "wait"
     RELEASE = "release"
-    RECORD = "record"
     DONE = "done"
     REPLY = "reply"
 
@@ -224,17 +224,29 @@ def _outcome(op: Op, result: Any, reads: bool) -> tuple[Status, Any]:
     return Status.OK, result if op.name in _ANSWERS else None
 
 
+class Returned(NamedTuple):
+    """What a worker logs of an operation of its script once it has returned (the test process knows the worker
+    and the operation, and makes the :class:`~conformance.harness.operations.Record` of it)."""
+
+    index: int
+    status: Status
+    value: Any
+    t_inv: int
+    t_ret: int
+
+
 def _run_script(
     channel: Channel,
     resource: Any,
     number: int,
-    name: str,
     script: tuple[Op, ...],
     seed: int,
     slots_path: str,
     slots_count: int,
+    log_path: str,
 ) -> None:
     slots = Slots(slots_count, slots_path)
+    log = Log(log_path)
     rng = random.Random(seed)
     try:
         channel.send((Message.READY,))
@@ -249,9 +261,10 @@ def _run_script(
             t_inv = time.monotonic_ns()
             slots[number] = t_inv // 1000 * SLOT + index + 1
             status, value = _perform(channel, resource, op)
-            channel.send((Message.RECORD, Record(name, index, op, status, value, t_inv, time.monotonic_ns())))
+            log.append(Returned(index, status, value, t_inv, time.monotonic_ns()))
         channel.send((Message.DONE,))
     finally:
+        log.close()
         slots.close()
 
 
