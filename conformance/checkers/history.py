@@ -35,7 +35,14 @@ each violation comes with the few records that witness it:
   reports an empty queue is wrong when ``available(t0) - R_inv(t1) >= 1``,
   where ``available`` counts the accepted items (exact level) or the
   accepted items of producers whose flush returned before ``t0`` (eventual
-  level, which also excuses non-blocking gets that overlap another get).
+  level, which also excuses non-blocking gets that overlap another get);
+* **level**: at exact consistency, a history that passed every check above
+  must be linearizable (CONC-LEVEL-1, SQ-LINEAR-1 for a SimpleQueue:
+  :mod:`conformance.checkers.linearizability`, whose violations come as a
+  minimal sub-history drawn as a timeline; a timed call that gave up
+  before its timeout breaks its form's clause, QUEUE-GET-2 or
+  QUEUE-PUT-2).  At eventual consistency those checks together are the
+  weaker condition CONC-LEVEL-2, counted as held when they all held.
 
 Interesting but allowed outcomes are returned as event labels, and the
 strongest level the history is consistent with as ``observed``.
@@ -48,6 +55,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from conformance.adapter import Consistency, Mode
+from conformance.checkers import linearizability
 from conformance.harness import timing
 from conformance.harness.operations import Action, Record, Status
 from conformance.primitives import Primitive
@@ -66,6 +74,7 @@ QUEUE_CLAUSES = (
     "QUEUE-FIFO-1",
     "CONC-ORDER-1",
     "CONC-LEVEL-1",
+    "CONC-LEVEL-2",
     "QUEUE-FLUSH-1",
     "QUEUE-FLUSH-2",
     "CONC-COUNT-1",
@@ -84,6 +93,7 @@ SIMPLE_QUEUE_CLAUSES = (
     "SHARE-SAFE-2",
     "SQ-SHARED-1",
     "SQ-EMPTY-1",
+    "SQ-LINEAR-1",
     "CONC-COUNT-1",
 )
 
@@ -482,6 +492,27 @@ class _Checker:
         if any(x.process != y.process and x.t_inv < y.t_ret and y.t_inv < x.t_ret for x in big for y in big):
             self.events.add("concurrent puts of items over PIPE_BUF")
 
+    def level(self) -> None:
+        """The level's own condition, judged only when every check above held (their clauses say more)."""
+        if self.violations:
+            return
+        if not self.exact:
+            self.held("CONC-LEVEL-2")
+            return
+        calls = linearizability.calls_of(self.records, self.h.cancelled)
+        if calls is None:
+            return  # a call whose effect is unknown (it hung, or raised what the status check graded)
+        result = linearizability.check(calls, self.h.maxsize)
+        clause = "SQ-LINEAR-1" if self.simple else "CONC-LEVEL-1"
+        if not result.decided:
+            self.events.add("linearizability not decided: the search budget ran out")
+        elif result.violation is None:
+            self.held(clause)
+        elif result.violation.pattern is linearizability.Pattern.EARLY:
+            self.fail(_refusal_clause(result.violation.witness[0].record), str(result.violation))
+        else:
+            self.fail(clause, f"the history is not linearizable: {result.violation}")
+
     def _flush_times(self) -> dict[str, int]:
         return {r.process: r.t_ret for r in self.records if r.op.name is Action.FLUSH and r.status is Status.OK}
 
@@ -493,6 +524,7 @@ class _Checker:
         self.order()
         self.counting()
         self.emptiness()
+        self.level()
         self.interesting()
         observed = Consistency.EVENTUAL if self.eventual_seen else Consistency.EXACT
         return Verdict(self.violations, self.events, observed, self.passes)

@@ -56,6 +56,7 @@ CLAUSES = (
     "CONC-COUNT-1",
     "CONC-EMPTY-1",
     "CONC-LEVEL-1",
+    "CONC-LEVEL-2",
     "QUEUE-MAXSIZE-1",
     "QUEUE-MAXSIZE-2",
     "QUEUE-PUT-2",

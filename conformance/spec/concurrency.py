@@ -3,8 +3,9 @@
 The clauses here cover what the per-primitive sections do not already say;
 the concurrency checker (:mod:`conformance.checkers`) also enforces
 QUEUE-FIFO-1/2, QUEUE-DELIVERY-1, QUEUE-MAXSIZE-1/2, QUEUE-FLUSH-1/2,
-QUEUE-VISIBLE-2, SHARE-SAFE-2, SQ-SHARED-1 and SQ-EMPTY-1 on recorded
-histories.  ``Dmp`` is the multiprocessing documentation, section "Pipes and
+QUEUE-VISIBLE-2, SHARE-SAFE-2, SQ-SHARED-1, SQ-EMPTY-1 and SQ-LINEAR-1 on
+recorded histories.  CONC-LEVEL-1 and CONC-LEVEL-2 name the condition a
+history is judged by at each consistency level.  ``Dmp`` is the multiprocessing documentation, section "Pipes and
 Queues" unless another section is named.
 """
 
@@ -69,14 +70,43 @@ CLAUSES = (
     ),
     Clause(
         "CONC-LEVEL-1",
-        "A queue of exact consistency (SimpleQueue, the SyncManager proxy, or an adapter that declares it) is "
-        "linearizable: empty, full, Empty and Full are exact at every instant, and an item whose put "
-        "returned before another put began comes out first, across processes.",
-        "CPython 3.11 queues.py SimpleQueue.put (a synchronous write); Dmp 'Managers' (every proxy call is a "
-        "round trip to the manager's server process); the adapter's declared consistency",
+        "A Queue of exact consistency (the SyncManager proxy, queue.Queue between threads, or an adapter that "
+        "declares it) is linearizable: in every history, each call takes effect at one instant between its call "
+        "and its return, and the calls taken in the order of those instants are a run of the sequential queue "
+        "giving the results they gave: put appends its item (raising Full only while maxsize items are held), "
+        "get takes the oldest item (raising Empty only while none is), qsize(), empty() and full() answer for "
+        "that instant, task_done() and join() count unfinished items; a put or get that raised Full or Empty "
+        "after waiting for its timeout found the queue full or empty once the timeout had elapsed.",
+        "Dmp 'Pipes and Queues' note on the feeder thread ('if they really bother you then you can instead use "
+        "a queue created with a manager'); Dmp 'Managers' (each proxy call is a round trip to the manager process, "
+        "which calls the queue.Queue it holds); CPython 3.11 Lib/queue.py (every method of queue.Queue runs "
+        "under one mutex; a timed get/put raises Empty/Full once its monotonic deadline has passed, having "
+        "looked at the items under the mutex); the adapter's declared consistency; linearizability as in "
+        "Herlihy and Wing, 'Linearizability: a correctness condition for concurrent objects', ACM TOPLAS 12(3), "
+        "1990",
         IMPL,
         needs=(Primitive.QUEUE,),
         level=Consistency.EXACT,
+    ),
+    Clause(
+        "CONC-LEVEL-2",
+        "A Queue of eventual consistency (a feeder thread publishes each put after it returns, as the stdlib "
+        "Queue's does) is held to a weaker condition than linearizability, the conjunction of: every item got "
+        "was offered by a put begun before the get returned, and is got once (QUEUE-DELIVERY-1, "
+        "CONC-CONSUMERS-1); every accepted item is got by the end, unless its producer called "
+        "cancel_join_thread() (QUEUE-FLUSH-1, QUEUE-FLUSH-2, CONC-CANCEL-1); items of one producer come out in "
+        "its order (QUEUE-FIFO-1, CONC-ORDER-1), items of different producers in any order; qsize(), full() "
+        "and Full answer with a count of accepted items possible during the call (CONC-COUNT-1); empty() and "
+        "Empty may report an empty queue until the items are flushed (CONC-EMPTY-1).",
+        "Dmp 'Pipes and Queues' note: 'After putting an object on an empty queue there may be an infinitesimal "
+        "delay before the queue's empty() method returns False and get_nowait() can return without raising "
+        "queue.Empty', 'If multiple processes are enqueuing objects, it is possible for the objects to be "
+        "received at the other end out-of-order. However, objects enqueued by the same process will always be "
+        "in the expected order with respect to each other' (3.8-3.14); CPython 3.11 queues.py (the feeder "
+        "thread, Queue._feed)",
+        IMPL,
+        needs=(Primitive.QUEUE,),
+        level=Consistency.EVENTUAL,
     ),
     Clause(
         "CONC-CANCEL-1",

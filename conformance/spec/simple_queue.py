@@ -91,6 +91,19 @@ CLAUSES = (
         needs=(Primitive.SIMPLE_QUEUE,),
     ),
     Clause(
+        "SQ-LINEAR-1",
+        "A SimpleQueue shared by processes (or threads) is linearizable: in every history, each put(), get() and "
+        "empty() takes effect at one instant between its call and its return, and the calls taken in the order "
+        "of those instants are a run of the sequential FIFO queue giving the results they gave (get returns the "
+        "oldest item, empty() whether none is held).",
+        "CPython 3.11 queues.py SimpleQueue: put() writes the pickled item to the pipe under _wlock before it "
+        "returns, get() reads one message under _rlock, empty() is 'not self._poll()'; Lib/queue.py and "
+        "Modules/_queuemodule.c for queue.SimpleQueue (Dq 'SimpleQueue Objects'); linearizability as in "
+        "Herlihy and Wing, ACM TOPLAS 12(3), 1990",
+        IMPL,
+        needs=(Primitive.SIMPLE_QUEUE,),
+    ),
+    Clause(
         "SQ-PICKLE-1",
         "put() pickles in the caller: an unpicklable object makes put() itself raise (TypeError, "
         "PicklingError or AttributeError) and nothing is enqueued.",
