@@ -23,10 +23,12 @@ import sys
 import time
 
 # Nothing heavy at import: under spawn every worker process re-imports this
-# script as ``__mp_main__``, and the forkserver imports it once to fork its
-# children from.  The workers' module is light (no Hypothesis) and is what
-# every worker needs; the rest of the suite is imported in main().
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# script as ``__mp_main__`` (and under forkserver too, where the server's
+# preload of ``__main__`` does not work, CPython 3.11).  The workers' module is
+# light (no Hypothesis) and is what every worker needs; the rest of the suite
+# is imported in main().
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 import conformance.harness.worker  # noqa: E402,F401
 
@@ -71,6 +73,10 @@ def main() -> None:
     parser.add_argument("--modes", default="fork,forkserver,spawn,threads")
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
+    # This copy for the forkserver's server too, which imports the workers' module with its own sys.path.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    )
     from conformance.scenarios.runner import execute
 
     results, benchmark = {}, scenario()
