@@ -13,6 +13,7 @@ time is no evidence of a hang: the scenario runner runs that execution
 again instead of grading it.
 """
 
+import queue
 import select as select_module
 import signal
 import threading
@@ -235,13 +236,19 @@ def test_threads_are_workers_of_the_threads_mode(adapter):
 
 
 class _Maker:
-    """A resource whose calls return objects the standard pickle cannot carry back to the test process."""
+    """A resource whose calls return or raise objects the standard pickle cannot carry back to the test process."""
 
     def lock(self):
         return threading.Lock()
 
     def function(self):
         return lambda: None
+
+    def empty(self):
+        class Unreachable(queue.Empty):  # a local class, as ray makes one per raise (RayTaskError(Empty))
+            pass
+
+        raise Unreachable("timed out")
 
 
 def test_a_process_peer_reports_an_object_it_cannot_pickle_as_returned(adapter):
@@ -252,6 +259,14 @@ def test_a_process_peer_reports_an_object_it_cannot_pickle_as_returned(adapter):
     assert lock.value.type_name == "_thread.lock" and "_thread.lock object" in lock.value.text, lock.value
     assert function.ok and isinstance(function.value, StandIn), function.describe()
     assert "<lambda>" in function.value.text, function.value
+
+
+def test_a_process_peer_reports_a_queue_signal_it_cannot_pickle_as_that_signal(adapter):
+    """An implementation's own subclass of queue.Empty reaches the test process as a queue.Empty naming it."""
+    with Peer(adapter, _Maker()) as peer:
+        outcome = peer.run("empty")
+    assert isinstance(outcome.error, queue.Empty), outcome.describe()
+    assert "Unreachable" in str(outcome.error) and "timed out" in str(outcome.error), outcome.error
 
 
 def test_a_stand_in_matches_what_its_object_would_and_nothing_else(adapter):

@@ -27,6 +27,7 @@ import ctypes
 import enum
 import faulthandler
 import os
+import queue
 import random
 import signal
 import sys
@@ -34,6 +35,7 @@ import time
 from typing import Any, Callable, NamedTuple, Optional
 
 from conformance.harness.control import Channel, Log, Slots
+from conformance.harness.deadline import qualified_name, short
 from conformance.harness.operations import Action, Op, StandIn, Status, exception_name, prepare, received
 
 #: How long a worker may take to connect back once it runs (a spawned interpreter imports first).
@@ -119,6 +121,13 @@ def _reply(channel_send: Callable[[Any], None], status: str, value: Any, elapsed
         elif status == "ok":
             # The call returned (the implementation's own pickler delivered the object): say so, with a stand-in.
             channel_send((Message.REPLY, status, StandIn.of(value), elapsed))
+        elif isinstance(value, (queue.Empty, queue.Full)):
+            # The implementation's own subclass of a queue module signal, which the standard pickle cannot carry
+            # (ray makes one per raise: RayTaskError(Empty)): the signal the checks test for, naming that class.
+            signal_class = queue.Empty if isinstance(value, queue.Empty) else queue.Full
+            channel_send(
+                (Message.REPLY, "raise", signal_class(f"{qualified_name(type(value))}: {short(value)}"), elapsed)
+            )
         else:
             channel_send((Message.REPLY, "raise", RuntimeError(f"the peer could not report {value!r}: {exc}"), elapsed))
 
