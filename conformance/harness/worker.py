@@ -139,14 +139,25 @@ def _quiet(capture: str) -> None:
     faulthandler.enable(file=handle, all_threads=True)
 
 
+def _prctl() -> Optional[Callable[..., int]]:
+    """The C library's ``prctl`` on Linux (None elsewhere or where it cannot be found)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+#: Looked up once, at import: a forked worker (and one forked from a forkserver that preloads this module)
+#: inherits it instead of loading the C library again.
+_PRCTL = _prctl()
+
+
 def _die_with_parent() -> None:
     """On Linux, be killed when the test process dies, so no worker outlives a killed run."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 #: The channel of a process worker, closed only by the process's exit.
