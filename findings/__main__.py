@@ -30,6 +30,7 @@ MODULES = {
     "multiprocess": "multiprocess",
     "multiprocessing_dummy": "multiprocessing.dummy",
     "quick_queue": "quick_queue",
+    "ray": "ray",
 }
 
 #: Seconds one run of a script may take; each bounds its own waits well below this.
