@@ -5,13 +5,13 @@ QUEUE-VISIBLE-2 (on a queue whose put is visible once it returns, the item
 can be got at once): ``multiprocessing.Queue.get(True, 0)`` returns an item
 that is there, and ``put(x, True, 0)`` puts into a queue that has room.
 ``ray.util.queue.Queue`` runs both in its actor as
-``asyncio.wait_for(self.queue.get(), 0)``: on Python 3.11 and earlier,
-``wait_for`` with a timeout of 0 cancels the coroutine before it has run a
-step, so the get raises ``Empty`` with the item still queued and the put
-raises ``Full`` without putting.  (Python 3.12 reimplemented ``wait_for``
-on ``asyncio.timeout``, which lets a coroutine that does not wait finish.)
+``asyncio.wait_for(self.queue.get(), 0)``, and ``wait_for`` with a timeout
+of 0 or less cancels the coroutine before it has run a step (on purpose:
+CPython's asyncio/tasks.py, the special case for ``timeout <= 0``, through
+3.13), so the get raises ``Empty`` with the item still queued and the put
+raises ``Full`` without putting.
 
-Observed (ray 2.60.0, Python 3.11.7):
+Observed (ray 2.60.0, Python 3.11.7 and 3.12.1):
     get(True, 0) with 1 item queued raised ray.exceptions.RayTaskError(Empty); 1 item still queued
     put('x', True, 0) into an empty Queue(2) raised ray.exceptions.RayTaskError(Full); 0 items queued
 
