@@ -34,7 +34,7 @@ from conformance.harness.crew import Crew, Stall, StallReason
 from conformance.harness.deadline import eventually
 from conformance.harness.launchers import Processes, Tasks, Threads
 from conformance.harness.operations import Action, Op, Record, StandIn, Status
-from conformance.harness.peer import Peer
+from conformance.harness.peer import Peer, reap
 from conformance.models.simple_queue import AnyLock, Item
 from conformance.primitives import Primitive
 from conformance.scenarios import runner
@@ -463,3 +463,19 @@ def test_after_a_stall_an_item_not_got_is_not_lost():
     history = History(Primitive.SIMPLE_QUEUE, None, Consistency.EXACT, records, Mode.PROCESSES)
     failures = runner.verdict_of(runner.Execution(scenario, history, stall, []))[1]
     assert [f.clause for f in failures] == ["CONC-SAFE-1"], failures
+
+
+def test_reap_goes_on_when_the_implementations_close_fails():
+    """loky's processes have no Popen.close(): reaping one must not raise from the implementation's close()."""
+
+    class ExitedProcess:
+        def join(self, timeout=None):
+            pass
+
+        def is_alive(self):
+            return False
+
+        def close(self):
+            raise AttributeError("'Popen' object has no attribute 'close'")
+
+    reap(ExitedProcess())

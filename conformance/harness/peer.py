@@ -259,4 +259,9 @@ def reap(process) -> None:
         process.join(timing.JOIN_GRACE)
     close = getattr(process, "close", None)
     if close is not None and not process.is_alive():
-        close()
+        try:
+            close()
+        except Exception:
+            # close() only frees the Process object's own resources, and it is the implementation's code
+            # (loky's Popen has no close()): a failure there must not end the cleanup of the rest.
+            pass
