@@ -1,14 +1,21 @@
-"""aioprocessing: asyncio-friendly wrappers of the ``multiprocessing`` primitives.
+"""aioprocessing: asyncio-friendly wrappers of the ``multiprocessing`` primitives, on each backend it can wrap.
 
 ``AioQueue``, ``AioJoinableQueue``, ``AioSimpleQueue`` and ``AioPipe``
-wrap the objects of the ``multiprocessing`` module aioprocessing picked
-(``multiprocess`` when it is installed, else the stdlib; its ``mp``
-module says which) and add ``coro_<method>`` coroutines that run the
-blocking method in a per-object ``ThreadPoolExecutor``.  Two adapters:
+wrap the objects of a ``multiprocessing`` module and add ``coro_<method>``
+coroutines that run the blocking method in a per-object
+``ThreadPoolExecutor``.  The module is the backend, picked when
+aioprocessing is imported: ``multiprocess`` when it is installed
+(``pip install aioprocessing[dill]``), else the stdlib's
+``multiprocessing``; a non-empty ``AIOPROCESSING_DILL_DISABLED`` forces the
+stdlib (aioprocessing's README).  The backend's own deviations come with
+it, so each backend is a column of its own: every adapter names its
+:class:`Backend`, selects it through that variable before aioprocessing is
+imported and checks that aioprocessing wraps it; the header and the report
+name it with its version.
 
-``aioprocessing``
+``aioprocessing`` and ``aioprocessing-over-multiprocess``
     the blocking API, which the wrappers delegate to the wrapped object.
-``aioprocessing-coro``
+``aioprocessing-coro`` and ``aioprocessing-coro-over-multiprocess``
     the ``coro_*`` API, as an asyncio program uses it.  The suite's workers
     and peers are asyncio tasks on one event loop
     (:class:`~conformance.harness.launchers.Tasks`), which await the
@@ -20,53 +27,90 @@ blocking method in a per-object ``ThreadPoolExecutor``.  Two adapters:
     other methods (``qsize``, ``close``, ``task_done`` ...) have no
     coroutine and are called directly.
 
-The wrapped module's own deviations come with it, so each adapter's
-expectations file depends on it: ``<adapter>.expect`` over the stdlib's
-``multiprocessing``, ``<adapter>-over-multiprocess.expect`` over
-``multiprocess``.
+Each adapter's expectations file is ``<adapter>.expect``.
 """
 
 import asyncio
+import enum
 import os
+import platform
 import threading
 
-from conformance.adapter import Adapter, Consistency
+from conformance.adapter import Adapter, AdapterError, Consistency
 from conformance.harness.launchers import Processes, Tasks
 from implementations._support import expectations, require, version
 
+#: aioprocessing's switch: a non-empty value makes it wrap the stdlib even where multiprocess is installed.
+DILL_DISABLED = "AIOPROCESSING_DILL_DISABLED"
 
-def _adapter(name, aioprocessing, wrap, launcher) -> Adapter:
+
+class Backend(enum.Enum):
+    """The ``multiprocessing`` module aioprocessing wraps, by its import name."""
+
+    STDLIB = "multiprocessing"
+    MULTIPROCESS = "multiprocess"
+
+    def describe(self) -> str:
+        """The module with its version."""
+        if self is Backend.STDLIB:
+            return f"multiprocessing of Python {platform.python_version()}"
+        return f"multiprocess {version('multiprocess')}"
+
+
+def _aioprocessing(backend: Backend):
+    """aioprocessing, imported over ``backend`` (its ``mp`` module reads the switch when it is first imported)."""
+    if backend is Backend.MULTIPROCESS:
+        require("multiprocess", "aioprocessing[dill]")
+        os.environ.pop(DILL_DISABLED, None)
+    else:
+        os.environ[DILL_DISABLED] = "1"  # also for the children of a spawn or forkserver context, which re-import it
+    aioprocessing = require("aioprocessing", "aioprocessing")
+    wrapped = aioprocessing.multiprocessing.Queue.__module__.split(".")[0]
+    if wrapped != backend.value:
+        raise AdapterError(
+            f"aioprocessing wraps {wrapped}, not {backend.value}: it was imported before this adapter chose its "
+            f"backend; run each aioprocessing backend in a pytest process of its own"
+        )
+    return aioprocessing
+
+
+def _adapter(name: str, backend: Backend, coroutines: bool) -> Adapter:
+    aioprocessing = _aioprocessing(backend)
     context = aioprocessing.multiprocessing.get_context()
+    wrap = Awaited if coroutines else _itself
     return Adapter(
         name=name,
-        implementation=f"aioprocessing (over {_wrapped_module(aioprocessing)})",
+        implementation=f"aioprocessing (over {backend.describe()})",
         version=version("aioprocessing"),
         start_method=context.get_start_method(),
         queue=lambda *maxsize: wrap(aioprocessing.AioQueue(*maxsize)),
         joinable_queue=lambda *maxsize: wrap(aioprocessing.AioJoinableQueue(*maxsize)),
         simple_queue=lambda: wrap(aioprocessing.AioSimpleQueue()),
         pipe=lambda *duplex: tuple(wrap(end) for end in aioprocessing.AioPipe(*duplex)),
-        launcher=launcher or Processes(context),
+        launcher=Tasks() if coroutines else Processes(context),
         consistency=Consistency.EVENTUAL,
-        expectations=expectations(
-            name
-            if _wrapped_module(aioprocessing) == "multiprocessing"
-            else f"{name}-over-{_wrapped_module(aioprocessing)}"
-        ),
+        expectations=expectations(name),
     )
 
 
-def _wrapped_module(aioprocessing) -> str:
-    """``multiprocess`` or ``multiprocessing``: what aioprocessing's ``mp`` module re-exports."""
-    return aioprocessing.multiprocessing.Queue.__module__.split(".")[0]
+def _itself(obj):
+    return obj
 
 
 def blocking() -> Adapter:
-    return _adapter("aioprocessing", require("aioprocessing", "aioprocessing"), lambda obj: obj, None)
+    return _adapter("aioprocessing", Backend.STDLIB, coroutines=False)
 
 
 def coroutines() -> Adapter:
-    return _adapter("aioprocessing-coro", require("aioprocessing", "aioprocessing"), Awaited, Tasks())
+    return _adapter("aioprocessing-coro", Backend.STDLIB, coroutines=True)
+
+
+def blocking_over_multiprocess() -> Adapter:
+    return _adapter("aioprocessing-over-multiprocess", Backend.MULTIPROCESS, coroutines=False)
+
+
+def coroutines_over_multiprocess() -> Adapter:
+    return _adapter("aioprocessing-coro-over-multiprocess", Backend.MULTIPROCESS, coroutines=True)
 
 
 class _Loop:
