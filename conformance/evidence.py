@@ -98,6 +98,8 @@ class Ledger:
     deviations: dict[str, Deviation] = field(default_factory=dict)
     #: A failure that was not tolerated has been raised: Hypothesis is shrinking it (or has).
     failure_seen: bool = False
+    #: The kinds of call whose hang was such a failure (:func:`conformance.harness.deadline.patience`).
+    hung_kinds: set = field(default_factory=set)
     #: Tolerated deviations in which a call never returned: each cost a full deadline.
     hangs: int = 0
     #: The steps of the running example, as a state machine records them.

@@ -71,12 +71,17 @@ def expect(clause_id: str, condition: bool, observed: str) -> None:
 
 
 def _graded(clause_id: str, outcome: Outcome, good: bool, observed: str) -> None:
-    """:func:`expect`, counting a tolerated deviation in which the call hung (see ``Ledger.hurried``)."""
+    """:func:`expect`, counting a tolerated deviation in which the call hung (see ``Ledger.hurried``) and noting
+    the kind of a call whose hang fails the test (``Ledger.hung_kinds``)."""
     try:
         expect(clause_id, good, observed)
     except evidence.Deviated:
         if outcome.hung:
             evidence.current().hangs += 1
+        raise
+    except ClauseViolation:
+        if outcome.hung and outcome.kind is not None:
+            evidence.current().hung_kinds.add(outcome.kind)
         raise
 
 

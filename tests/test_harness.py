@@ -31,14 +31,15 @@ from conformance.checkers.history import History
 from conformance.harness import crew as crew_module
 from conformance.harness import timing
 from conformance.harness.crew import Crew, Stall, StallReason
-from conformance.harness.deadline import eventually
+from conformance.harness.deadline import CallKind, Outcome, eventually, patience
 from conformance.harness.launchers import Processes, Tasks, Threads
-from conformance.harness.operations import Action, Op, Record, StandIn, Status
+from conformance.harness.operations import Action, Op, Record, StandIn, Status, kind_of
 from conformance.harness.peer import Peer, reap
 from conformance.models.simple_queue import AnyLock, Item
-from conformance.primitives import Primitive
+from conformance.primitives import Primitive, QueueCall
 from conformance.scenarios import runner
 from conformance.scenarios.strategies import Scenario
+from conformance.verdict import ClauseViolation, returned
 from implementations.stdlib import fork
 
 #: How much later than asked the simulated stalled host returns the crew's wait.
@@ -385,6 +386,37 @@ def test_a_scenario_that_failed_repeats_as_on_the_final_replay(nothing):
         assert run.executions == 1 + 7 + 3
     finally:
         runner.execute = original
+
+
+# --- waits while Hypothesis shrinks a hang -------------------------------------------------------
+
+
+def test_a_call_of_a_kind_whose_hang_failed_the_test_waits_only_the_kinds_wait(ledger):
+    """While a failure in which a call hung is shrunk, another call of its kind waits only the kind's wait;
+    other calls keep the shrinking wait, and a crew's workers (not hurried) their deadline."""
+    kind, other = CallKind(QueueCall.PUT_BLOCK_TIMEOUT, 0.12), CallKind(QueueCall.PUT_BLOCK_TIMEOUT, 0.15)
+    with pytest.raises(ClauseViolation):
+        returned("QUEUE-PUT-2", Outcome("put(1, True, 0.02)", elapsed=2.02, hung=True, kind=kind))
+    assert ledger.hung_kinds == {kind}
+    assert patience(timing.OPERATION_DEADLINE, kind=kind) == 0.12
+    assert patience(timing.OPERATION_DEADLINE, kind=other) == timing.SHRINK_WAIT
+    assert patience(timing.OPERATION_DEADLINE, shrinking=False, kind=kind) == 0.12
+    assert patience(timing.OPERATION_DEADLINE, shrinking=False, kind=other) == timing.OPERATION_DEADLINE
+
+
+def test_only_an_operation_that_answers_by_its_own_timeout_has_a_kind():
+    assert kind_of(Op(Action.GET, timeout=0.1)) == CallKind(Action.GET, 0.1 + timing.SHRINK_WAIT)
+    assert kind_of(Op(Action.FLUSH)) is None
+    assert kind_of(Op(Action.WAIT, key=0, timeout=10.0)) is None
+
+
+@settings(max_examples=1, database=None)
+@given(st.just(None))
+def test_the_kind_of_operation_that_hung_in_a_failing_execution_is_noted(nothing):
+    failing = _execution(False).scenario
+    with _scripted([_failing_execution(failing)]) as run, pytest.raises(Exception, match="CONC-SAFE-1"):
+        run(failing)
+    assert evidence.current().hung_kinds == {kind_of(Op(Action.EMPTY))}
 
 
 # --- judging what a hung worker did --------------------------------------------------------------

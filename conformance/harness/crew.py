@@ -45,7 +45,7 @@ from typing import Callable, Optional
 from conformance.harness import heartbeat, timing
 from conformance.harness.control import Listener, Log, Slots
 from conformance.harness.deadline import patience
-from conformance.harness.operations import WAITS_FOR_OTHERS, Action, Op, Record, Status, deadline_of
+from conformance.harness.operations import WAITS_FOR_OTHERS, Action, Op, Record, Status, deadline_of, kind_of
 from conformance.harness.peer import Enlisted, reap_worker
 from conformance.harness.worker import CONNECT_DEADLINE, MAX_SCRIPT, SLOT, Message
 
@@ -145,7 +145,8 @@ class _Worker:
     def deadline(self) -> float:
         if self.current is None:
             return patience(timing.OPERATION_DEADLINE, shrinking=False)  # released, not yet in its first operation
-        return patience(deadline_of(self.script[self.current]), shrinking=False)
+        op = self.script[self.current]
+        return patience(deadline_of(op), shrinking=False, kind=kind_of(op))
 
     def next_deadline(self) -> Optional[float]:
         """The shortest deadline of the operations still to come (None: this is the last).
@@ -154,7 +155,7 @@ class _Worker:
         the crew last looked, so the crew must look again within it.
         """
         ahead = self.script[0 if self.current is None else self.current + 1 :]
-        return min((patience(deadline_of(op), shrinking=False) for op in ahead), default=None)
+        return min((patience(deadline_of(op), shrinking=False, kind=kind_of(op)) for op in ahead), default=None)
 
 
 def _resting(method):

@@ -11,10 +11,24 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from conformance.harness import heartbeat, timing
+
+
+@dataclass(frozen=True)
+class CallKind:
+    """What a call is, so that a hang of it that failed the test is recognised in the candidates Hypothesis shrinks.
+
+    ``call`` names the call (a :class:`~conformance.primitives.QueueCall` form, a worker's operation), ``wait``
+    is how long a call of this kind is waited for once one has hung in the failure being shrunk: its own timeout
+    plus a short lateness, chosen by the caller.
+    """
+
+    call: Hashable
+    wait: float
 
 
 @dataclass
@@ -28,6 +42,8 @@ class Outcome:
     hung: bool = False
     #: What a worker that died printed (its fatal-error report, say), shown whole after the one-line outcome.
     printed: str = ""
+    #: What the call was, when its caller said (see :func:`patience`).
+    kind: Optional[CallKind] = None
 
     @property
     def ok(self) -> bool:
@@ -93,29 +109,42 @@ class _CallThread:
 _threads = threading.local()
 
 
-def patience(deadline: float, shrinking: bool = True) -> float:
+def patience(deadline: float, shrinking: bool = True, kind: Optional[CallKind] = None) -> float:
     """``deadline``, or :data:`timing.SHRINK_WAIT` while Hypothesis shrinks a failure of the running test.
 
     Every wait of the suite goes through here: once a test has failed,
     the candidates Hypothesis tries while shrinking wait only so long for
     what should come at once; its final replay waits the full deadline.
+    A call of a ``kind`` whose hang failed the test (``Ledger.hung_kinds``)
+    waits only ``kind.wait`` then: the candidates that reproduce the
+    failure hang there, and each would otherwise pay the whole cut wait
+    (hundreds of candidates for a state machine).
     Once a tolerated hang has recurred in the test (``Ledger.hurried``), it
     waits :data:`timing.HURRIED_WAIT`: the known hang is not paid for again.
     A crew's workers are not hurried while shrinking (``shrinking=False``):
-    a race's candidates must run as the failing execution did.
+    a race's candidates must run as the failing execution did, except in
+    an operation of a kind whose hang failed the test.
     """
     from conformance import evidence, hypothesis_hooks
 
     ledger = evidence.current()
-    if shrinking and deadline > timing.SHRINK_WAIT and ledger.failure_seen and not hypothesis_hooks.final_replay():
-        return timing.SHRINK_WAIT
+    if ledger.failure_seen and not hypothesis_hooks.final_replay():
+        if kind in ledger.hung_kinds:
+            deadline = min(deadline, kind.wait)
+        if shrinking and deadline > timing.SHRINK_WAIT:
+            return timing.SHRINK_WAIT
     if deadline > timing.HURRIED_WAIT and ledger.hurried:
         return timing.HURRIED_WAIT
     return deadline
 
 
 def call(
-    what: str, fn: Callable[..., Any], *args: Any, deadline: float = timing.OPERATION_DEADLINE, **kwargs: Any
+    what: str,
+    fn: Callable[..., Any],
+    *args: Any,
+    deadline: float = timing.OPERATION_DEADLINE,
+    kind: Optional[CallKind] = None,
+    **kwargs: Any,
 ) -> Outcome:
     """Run ``fn(*args, **kwargs)`` with a deadline and report what happened.
 
@@ -124,8 +153,8 @@ def call(
     thread is abandoned (closing the resource in teardown releases it) and
     the outcome is ``hung``.
     """
-    deadline = patience(deadline)
-    outcome = Outcome(what)
+    deadline = patience(deadline, kind=kind)
+    outcome = Outcome(what, kind=kind)
     done = threading.Event()
 
     def run():
@@ -155,7 +184,7 @@ def call(
     if returned:
         return outcome
     _threads.worker = None  # stuck in the call
-    return Outcome(what, elapsed=time.monotonic() - started, hung=True)
+    return Outcome(what, elapsed=time.monotonic() - started, hung=True, kind=kind)
 
 
 def eventually(predicate: Callable[[], bool], deadline: float = timing.VISIBILITY_DEADLINE) -> tuple[bool, float]:

@@ -16,7 +16,7 @@ import queue as queue_module
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
-from conformance.harness.deadline import qualified_name, short
+from conformance.harness.deadline import CallKind, qualified_name, short
 from conformance.primitives import QueueCall
 
 #: Who put an item and its number in that producer's sequence: unique per scenario.
@@ -278,6 +278,10 @@ def prepare(resource: Any, op: Op, coroutines: bool = False) -> Optional[Invocat
     return Invocation(method or getattr(target, str(name)), args, kwargs, reads)
 
 
+#: Operations that return once another process has read, sent or closed (or, for a flush, read what it put).
+AWAITING_OTHERS = (Action.FLUSH, Action.SEND, Action.RECV, Action.EXPECT_EOF, Action.EXPECT_BROKEN, Action.CLOSE)
+
+
 def deadline_of(op: Op) -> float:
     """Seconds ``op`` may take before it counts as hung.
 
@@ -293,9 +297,20 @@ def deadline_of(op: Op) -> float:
 
     if op.name is Action.WAIT:
         return 2 * timing.OPERATION_DEADLINE
-    if op.name in (Action.FLUSH, Action.SEND, Action.RECV, Action.EXPECT_EOF, Action.EXPECT_BROKEN, Action.CLOSE):
+    if op.name in AWAITING_OTHERS:
         return timing.OPERATION_DEADLINE
     return (op.timeout or 0.0) + timing.TIMEOUT_LATE
+
+
+def kind_of(op: Op) -> Optional[CallKind]:
+    """What ``op`` is, for recognising its hang while shrinking (:func:`~conformance.harness.deadline.patience`):
+    an operation that returns at once or after its timeout is waited for that plus :data:`timing.SHRINK_WAIT` once
+    one like it has hung in the failure; None for one whose time depends on other workers."""
+    from conformance.harness import timing
+
+    if op.name is Action.WAIT or op.name in AWAITING_OTHERS:
+        return None
+    return CallKind(op.form or op.name, (op.timeout or 0.0) + timing.SHRINK_WAIT)
 
 
 #: Operations that may wait for another worker to act: the crew drains for workers that are all in one of these.

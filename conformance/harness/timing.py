@@ -66,6 +66,16 @@ NOTICE_LATE = 1.0 * SCALE
 #: them (:func:`conformance.harness.deadline.patience`).
 SHRINK_WAIT = 0.5 * SCALE
 
+#: While Hypothesis shrinks a failure in which a call of the test process
+#: never returned, a call of the same kind (the same form, the same timeout)
+#: is waited for its own timeout plus this
+#: (:func:`conformance.harness.deadline.patience`): the candidates that
+#: reproduce the failure hang there, and a state machine's shrinking tries
+#: hundreds of them.  The reference's calls in the test process of a 2-core
+#: host at a load average of 16 took longer 4 times in 15,000 (0.11 s at most);
+#: the final replay waits the full deadline.
+KNOWN_HANG_LATE = 0.1 * SCALE
+
 #: Once a known (tolerated) hang has recurred in a test, every later wait of
 #: that test for something that should come at once is cut to this, so a
 #: survey of an implementation that hangs does not pay a full deadline for

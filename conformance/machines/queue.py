@@ -42,7 +42,7 @@ from hypothesis.stateful import initialize, precondition, rule
 from conformance import applicability, evidence, spec
 from conformance.adapter import Mode, Trait
 from conformance.harness import timing
-from conformance.harness.deadline import Outcome, call, eventually
+from conformance.harness.deadline import CallKind, Outcome, call, eventually
 from conformance.machines.base import ConformanceMachine, step
 from conformance.models.queue import Item, QueueModel
 from conformance.primitives import Feature, Primitive, QueueCall, Wait, calls
@@ -169,6 +169,15 @@ def deadline_of(form: QueueCall, timeout: Optional[float]) -> float:
     return timing.IMMEDIATE
 
 
+def kind_of(form: QueueCall, timeout: Optional[float]) -> Optional[CallKind]:
+    """What a call of ``form`` is, for recognising its hang while shrinking; None for a wait for an item or a
+    slot, which has no bound of its own (the feeder thread decides when an item shows)."""
+    own = form.value_of_timeout(timeout) if form.wait is Wait.TIMEOUT else 0
+    if form.wait is Wait.FOREVER or own is None:
+        return None
+    return CallKind(form, max(own, 0) + timing.KNOWN_HANG_LATE)
+
+
 def expect_blocked(clause_id: str, pending, situation: str) -> None:
     """The peer's call must still be blocked after :data:`timing.STILL_BLOCKED`."""
     if pending.ready(timing.STILL_BLOCKED):
@@ -283,6 +292,7 @@ class QueueMachine(ConformanceMachine):
             getattr(self.queue, form.method),
             *args,
             deadline=deadline_of(form, timeout) if deadline is None else deadline,
+            kind=kind_of(form, timeout),
             **kwargs,
         )
 

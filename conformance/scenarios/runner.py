@@ -42,7 +42,7 @@ from conformance.harness import timing
 from conformance.harness.cleanup import dispose
 from conformance.harness.crew import Crew, Stall, StallReason, open_fds
 from conformance.harness.deadline import call
-from conformance.harness.operations import ENDS, Action, Op, Record, Status, deadline_of
+from conformance.harness.operations import ENDS, Action, Op, Record, Status, deadline_of, kind_of
 from conformance.harness.worker import perform_here
 from conformance.primitives import Feature, Primitive, QueueCall, calls
 from conformance.scenarios.strategies import MAIN, Scenario
@@ -436,6 +436,11 @@ class ScenarioRunner:
         if not untolerated:
             return
         self.failure_seen = True
+        hung = (
+            execution.stall.op if execution.stall is not None and execution.stall.reason is StallReason.HUNG else None
+        )
+        if hung is not None and kind_of(hung) is not None:
+            evidence.current().hung_kinds.add(kind_of(hung))
         self.failed.add(repr(scenario))
         if self.first_failure is None:
             self.first_failure = (
