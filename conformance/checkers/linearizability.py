@@ -260,23 +260,24 @@ def calls_of(records: Iterable[Record], cancelled: Iterable[str] = ()) -> Option
     may be lost, as if never put.
     """
     records = list(records)
-    got = {r.value for r in records if r.op.name.gets and r.status is Status.OK}
+    got = {r.value for r in records if r.op.name in _GETS and r.status is Status.OK}
     cancelled = set(cancelled)
     calls = []
     for r in records:
         name = r.op.name
         if r.status is Status.HUNG:
             return None
-        if name in (Action.QSIZE, Action.EMPTY, Action.FULL):
+        if name in _QUERY_KIND:
             if r.status is Status.OK:
                 calls.append(Call(r.process, _QUERY_KIND[name], r.t_inv, r.t_ret, r.value, record=r))
             continue
-        if not (name.puts or name.gets):
+        puts = name in _PUTS
+        if not (puts or name in _GETS):
             continue  # the harness's own operations (flush, signals) and pipe operations
         refused = r.status is Status.RAISED
-        if refused and r.value != ("Full" if name.puts else "Empty"):
+        if refused and r.value != ("Full" if puts else "Empty"):
             return None
-        if name.puts:
+        if puts:
             if r.process in cancelled and r.op.key not in got:
                 continue
             value = r.op.key
@@ -285,14 +286,15 @@ def calls_of(records: Iterable[Record], cancelled: Iterable[str] = ()) -> Option
             if isinstance(value, tuple) and value[:1] == ("corrupt",):
                 return None
         earliest = None
-        if refused and call_of(r.op).wait is Wait.TIMEOUT and r.op.timeout is not None:
+        if refused and r.op.timeout is not None and call_of(r.op).wait is Wait.TIMEOUT:
             waited = math.floor(r.op.timeout * _NS) - round(timing.TIMEOUT_EARLY * _NS)
             earliest = r.t_inv + waited if waited > 0 else None
-        kind = Kind.PUT if name.puts else Kind.GET
-        calls.append(Call(r.process, kind, r.t_inv, r.t_ret, value, refused, earliest, r))
+        calls.append(Call(r.process, Kind.PUT if puts else Kind.GET, r.t_inv, r.t_ret, value, refused, earliest, r))
     return calls
 
 
+_PUTS = frozenset(a for a in Action if a.puts)
+_GETS = frozenset(a for a in Action if a.gets)
 _QUERY_KIND = {Action.QSIZE: Kind.QSIZE, Action.EMPTY: Kind.EMPTY, Action.FULL: Kind.FULL}
 
 

@@ -3,10 +3,10 @@
 The clauses here cover what the per-primitive sections do not already say;
 the concurrency checker (:mod:`conformance.checkers`) also enforces
 QUEUE-FIFO-1/2, QUEUE-DELIVERY-1, QUEUE-MAXSIZE-1/2, QUEUE-FLUSH-1/2,
-QUEUE-VISIBLE-2, SHARE-SAFE-2, SQ-SHARED-1, SQ-EMPTY-1 and SQ-LINEAR-1 on
-recorded histories.  CONC-LEVEL-1 and CONC-LEVEL-2 name the condition a
-history is judged by at each consistency level.  ``Dmp`` is the multiprocessing documentation, section "Pipes and
-Queues" unless another section is named.
+QUEUE-VISIBLE-2, SHARE-SAFE-2, SQ-SHARED-1 and SQ-LINEAR-1 on recorded
+histories.  CONC-LEVEL-1 and CONC-LEVEL-2 name the condition a history is
+judged by at each consistency level.  ``Dmp`` is the multiprocessing
+documentation, section "Pipes and Queues" unless another section is named.
 """
 
 from conformance.adapter import Consistency, Mode
