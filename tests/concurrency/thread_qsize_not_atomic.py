@@ -1,14 +1,17 @@
-"""A ``queue.Queue`` of two lists whose ``qsize()`` reads their lengths at different times: violates CONC-LEVEL-1.
+"""A ``queue.Queue`` of two lists whose ``qsize()`` adds their lengths without the mutex: violates CONC-LEVEL-1.
 
 The items are kept as two lists, a front one that gets pop from and a back
-one that puts append to; a get that finds the front empty moves the whole
-back list to the front first (the classic two-stack queue).  Every put and
-get runs under the mutex; ``qsize()`` adds the front's length, read first,
-to the back's, read after, without it, and the thread is preempted between
-the two reads (a pause of a millisecond, as an interpreter switch or a
-page fault takes).  When a get moves the lists between the two reads,
-``qsize()`` counts neither: with two items held and one got, it says 0
-while an item was held at every instant of the call (CONC-LEVEL-1).
+one that puts append to; a get that finds the front empty moves the back
+list over (the classic two-stack queue), in two steps: it takes the back
+list, then makes it the front once reversed.  Every put and get runs under
+the mutex, so none of them sees a move half done.  ``qsize()`` reads the
+front's length and then the back's without the mutex, and can: with two
+items held and one got, it counts neither the items on their way to the
+front nor those already there, and says 0 while an item was held at every
+instant of the call (CONC-LEVEL-1).  The thread is preempted where a real
+one may be (a pause of a millisecond, as an interpreter switch or a page
+fault takes): between the two reads, and in the move, where the reversal
+of a long list runs.
 """
 
 import time
@@ -16,7 +19,7 @@ from queue import Queue
 
 from tests.concurrency.threads import adapter
 
-#: How long the thread is off the processor between the two reads (seconds).
+#: How long a thread is off the processor at those two points (seconds).
 PREEMPTED = 0.001
 
 
@@ -33,8 +36,10 @@ class QueueOfTwoLists(Queue):
 
     def _get(self):
         if not self.front:
-            self.back.reverse()
-            self.front, self.back = self.back, []
+            moving, self.back = self.back, []
+            time.sleep(PREEMPTED)
+            moving.reverse()
+            self.front = moving
         return self.front.pop()
 
     def qsize(self):
