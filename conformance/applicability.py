@@ -15,7 +15,7 @@ from typing import Optional
 
 from conformance.adapter import Adapter, Mode, Trait
 from conformance.primitives import Feature, Primitive, primitive_of
-from conformance.spec.clause import Clause
+from conformance.spec.clause import AnyOf, Clause
 
 
 def why_not(clause: Clause, adapter: Adapter) -> Optional[str]:
@@ -46,6 +46,9 @@ def _missing(need, adapter: Adapter) -> Optional[str]:
         if not any(adapter.offers(p) for p in primitive_of(need)):
             return f"{need}, of a primitive adapter {adapter.name!r} does not offer"
         return None
+    if isinstance(need, AnyOf):
+        missing = [_missing(feature, adapter) for feature in need.features]
+        return None if None in missing else "; or ".join(missing)
     if isinstance(need, Mode):
         return (
             None

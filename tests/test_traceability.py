@@ -25,7 +25,7 @@ import pytest
 from conformance import expectations, spec
 from conformance.adapter import Consistency, Mode, Trait
 from conformance.primitives import Feature, Primitive, primitive_of
-from conformance.spec.clause import CLAUSE_ID
+from conformance.spec.clause import CLAUSE_ID, AnyOf
 from tests.conftest import REPO_ROOT, SELECTION_VARIABLES
 
 PACKAGE = REPO_ROOT / "conformance"
@@ -288,11 +288,13 @@ def test_catalogue_has_enough_clauses():
 def test_clause_is_well_formed(clause):
     assert clause.statement.strip(), "empty statement"
     assert clause.source.strip(), "empty source"
-    wrong = [need for need in clause.needs if not isinstance(need, (Primitive, Feature, Mode, Trait))]
-    assert not wrong, f"needs {wrong!r}: only Primitive, Feature, Mode and Trait members"
+    wrong = [need for need in clause.needs if not isinstance(need, (Primitive, Feature, AnyOf, Mode, Trait))]
+    assert not wrong, f"needs {wrong!r}: only Primitive, Feature, AnyOf, Mode and Trait members"
     assert len(set(clause.needs)) == len(clause.needs), f"a requirement listed twice: {clause.needs!r}"
     primitives = {need for need in clause.needs if isinstance(need, Primitive)}
-    for feature in (need for need in clause.needs if isinstance(need, Feature)):
+    features = [need for need in clause.needs if isinstance(need, Feature)]
+    features += [feature for need in clause.needs if isinstance(need, AnyOf) for feature in need.features]
+    for feature in features:
         # The skip reason then names what the adapter does not offer: the primitive first, else its feature.
         assert primitives & set(primitive_of(feature)), f"needs {feature.name} but none of {primitive_of(feature)!r}"
     assert clause.level is None or isinstance(clause.level, Consistency), f"level {clause.level!r}"

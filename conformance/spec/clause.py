@@ -35,9 +35,26 @@ class Strength(enum.Enum):
 
 Version = tuple[int, int]
 
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A need met by any one of ``features``: a clause about calls of several forms (``put(obj, False)`` and
+    ``put_nowait(obj)``) applies to an adapter that offers one of them."""
+
+    features: tuple[Feature, ...]
+
+    def __init__(self, *features: Feature):
+        if len(features) < 2 or not all(isinstance(f, Feature) for f in features):
+            raise ValueError(f"AnyOf takes two or more Feature members, not {features!r}")
+        object.__setattr__(self, "features", features)
+
+    def __str__(self) -> str:
+        return " or ".join(str(f) for f in self.features)
+
+
 #: What a clause can need of an adapter: a primitive it offers, a feature of
-#: its API, a way of running workers, or a variant of the contract.
-Requirement = Union[Primitive, Feature, Mode, Trait]
+#: its API (or one of several), a way of running workers, or a variant of the contract.
+Requirement = Union[Primitive, Feature, AnyOf, Mode, Trait]
 
 
 @dataclass(frozen=True)
@@ -68,9 +85,9 @@ class Clause:
     def __post_init__(self):
         if not CLAUSE_ID.match(self.id):
             raise ValueError(f"clause id {self.id!r} is not of the form WORD-WORD-<number>")
-        wrong = [n for n in self.needs if not isinstance(n, (Primitive, Feature, Mode, Trait))]
+        wrong = [n for n in self.needs if not isinstance(n, (Primitive, Feature, AnyOf, Mode, Trait))]
         if wrong:
-            raise ValueError(f"clause {self.id} needs {wrong!r}: use Primitive, Feature, Mode or Trait members")
+            raise ValueError(f"clause {self.id} needs {wrong!r}: use Primitive, Feature, AnyOf, Mode or Trait members")
 
     def holds_for(self, version: Version = sys.version_info[:2]) -> bool:
         """Whether the clause applies to the given Python version."""

@@ -6,11 +6,15 @@ unless another section is named; ``Dq`` is the ``queue`` module's documentation.
 
 from conformance.adapter import Consistency, Mode, Trait
 from conformance.primitives import Feature, Primitive
-from conformance.spec.clause import Clause, Strength
+from conformance.spec.clause import AnyOf, Clause, Strength
 
 REQ, IMPL, UNREL = Strength.REQUIRED, Strength.IMPLEMENTATION_DEFINED, Strength.UNRELIABLE
 
 TITLE = "Queue"
+
+#: The non-blocking calls: put(obj, False) / get(False), or put_nowait() / get_nowait().  An implementation
+#: with neither has no non-blocking form to judge; their absence is graded by QUEUE-API-1.
+NON_BLOCKING = AnyOf(Feature.QUEUE_BLOCK, Feature.QUEUE_NOWAIT)
 
 CLAUSES = (
     Clause(
@@ -57,7 +61,7 @@ CLAUSES = (
         "Dmp Queue.put: 'If block is False, put an item on the queue if a free slot is immediately "
         "available, else raise the queue.Full exception' (3.8-3.14)",
         REQ,
-        needs=(Primitive.QUEUE,),
+        needs=(Primitive.QUEUE, NON_BLOCKING),
     ),
     Clause(
         "QUEUE-MAXSIZE-2",
@@ -128,7 +132,7 @@ CLAUSES = (
         "raise the queue.Empty exception (timeout is ignored in that case)'; get_nowait 'Equivalent to "
         "get(False)' (3.8-3.14)",
         REQ,
-        needs=(Primitive.QUEUE,),
+        needs=(Primitive.QUEUE, NON_BLOCKING),
     ),
     Clause(
         "QUEUE-TIMEOUT-1",
