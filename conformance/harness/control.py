@@ -12,7 +12,8 @@ the implementation can never stall the harness itself.
 
 * :class:`Listener`: a socket a group of workers connects back to, each
   announcing its token; :meth:`Listener.accept` hands the test process one
-  :class:`Channel` per worker, with a deadline.
+  :class:`Channel` per worker, with a deadline (a worker in the test process
+  is handed one end of a connected pair instead).
 * :class:`Channel`: length-prefixed ``pickle`` messages of plain data over a
   connected socket; every receive has a deadline, and a closed peer is an
   :class:`EOFError`.
@@ -34,7 +35,7 @@ import struct
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 _HEADER = struct.Struct("!I")
 
@@ -77,8 +78,11 @@ class Channel:
         self._buffer = bytearray()
 
     @classmethod
-    def connect(cls, address: str, token: str, deadline: float) -> "Channel":
-        """In a worker: connect to the test process's listener and announce ``token``."""
+    def connect(cls, address: Union[str, socket.socket], token: str, deadline: float) -> "Channel":
+        """In a worker: connect to the test process's listener and announce ``token`` (a worker in the test process
+        has its end of a connected pair already: :meth:`Listener.endpoint`)."""
+        if isinstance(address, socket.socket):
+            return cls(address)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(deadline)
         sock.connect(address)
@@ -137,20 +141,36 @@ class Channel:
 
 
 class Listener:
-    """A socket in the workspace that a group of workers connects to, each announcing a token."""
+    """A socket in the workspace that a group of workers connects to, each announcing a token.
+
+    A worker running in the test process (a thread, a task) is given one end
+    of a connected pair instead: no socket file, no connection to accept.
+    """
 
     def __init__(self):
-        self.address = unique("control")
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._sock.bind(self.address)
-        self._sock.listen(64)
+        self.address: Optional[str] = None
+        self._sock: Optional[socket.socket] = None
         self._early: dict[str, Channel] = {}
+
+    def endpoint(self, token: str, here: bool) -> Union[str, socket.socket]:
+        """What the worker announcing ``token`` connects with: the listener's address, or, when it runs ``here`` in
+        this process, its end of a connected pair (the other end is the channel :meth:`accept` returns)."""
+        if here:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._early[token] = Channel(ours)
+            return theirs
+        if self._sock is None:
+            self.address = unique("control")
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._sock.bind(self.address)
+            self._sock.listen(64)
+        return self.address
 
     def accept(self, token: str, deadline: float, alive=lambda: True) -> Optional[Channel]:
         """The channel of the worker announcing ``token``, or None if it has not connected within ``deadline``
         seconds or ``alive()`` says it has ended (workers of a group may connect in any order)."""
         deadline_at = time.monotonic() + deadline
-        while token not in self._early:
+        while token not in self._early and self._sock is not None:
             left = deadline_at - time.monotonic()
             if left <= 0:
                 return None
@@ -166,12 +186,14 @@ class Listener:
                 channel.close()
                 continue
             self._early[announced] = channel
-        return self._early.pop(token)
+        return self._early.pop(token, None)
 
     def close(self) -> None:
         for channel in self._early.values():
             channel.close()
         self._early.clear()
+        if self._sock is None:
+            return
         try:
             self._sock.close()
         finally:

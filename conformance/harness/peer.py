@@ -49,8 +49,9 @@ class Enlisted:
         closing = tuple(close_in_child) if processes and not launcher.handoff.shared else ()
         sent = tuple(launcher.handoff.send(r) for r in resources + closing)
         target = main_async if launcher.mode is Mode.TASKS else main
+        endpoint = listener.endpoint(self.token, here=not processes)
         self.worker = launcher.start(
-            target, (listener.address, self.token, launcher.handoff, sent, self.capture, len(closing)), name
+            target, (endpoint, self.token, launcher.handoff, sent, self.capture, len(closing)), name
         )
 
     def ending(self) -> str:

@@ -10,6 +10,7 @@ worker process never imports asyncio.
 import asyncio
 import pickle
 import random
+import socket
 import struct
 import time
 from typing import Any, Optional
@@ -52,14 +53,16 @@ class _AsyncChannel:
 
 
 async def main_async(
-    address: str, token: str, handoff, sent: tuple[Any, ...], capture: Optional[str] = None, closing: int = 0
+    address: socket.socket, token: str, handoff, sent: tuple[Any, ...], capture: Optional[str] = None, closing: int = 0
 ) -> None:
-    """A worker that is an asyncio task: operations with a ``coro_<name>`` form are awaited."""
+    """A worker that is an asyncio task: operations with a ``coro_<name>`` form are awaited.
+
+    It runs in the test process, so ``address`` is its end of a connected pair (no token to announce).
+    """
     resource = _received(handoff, sent, closing)
-    reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(address), CONNECT_DEADLINE)
+    reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(sock=address), CONNECT_DEADLINE)
     channel = _AsyncChannel(reader, writer)
     try:
-        await channel.send(token)
         while True:
             try:
                 message = await channel.recv()

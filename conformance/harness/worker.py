@@ -30,9 +30,10 @@ import os
 import queue
 import random
 import signal
+import socket
 import sys
 import time
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 from conformance.harness.control import Channel, Log, Slots
 from conformance.harness.deadline import qualified_name, short
@@ -178,7 +179,12 @@ def _received(handoff, sent: tuple[Any, ...], closing: int) -> Any:
 
 
 def main(
-    address: str, token: str, handoff, sent: tuple[Any, ...], capture: Optional[str] = None, closing: int = 0
+    address: Union[str, socket.socket],
+    token: str,
+    handoff,
+    sent: tuple[Any, ...],
+    capture: Optional[str] = None,
+    closing: int = 0,
 ) -> None:
     """A worker of a thread or a process: connect, then serve (returning exits a process normally)."""
     if capture is not None:
