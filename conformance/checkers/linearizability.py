@@ -481,8 +481,8 @@ def _covered(calls: Sequence[Call], puts: dict[Any, Call], gets: dict[Any, Call]
         return Nonlinearizable(
             Pattern.EMPTY,
             tuple(witness),
-            f"{e} (an empty queue), yet {items} {held} in the queue from before its window opened until after "
-            "it closed",
+            f"{e} reports an empty queue, yet {items} {held} in the queue from before the call's window opened "
+            "until after it closed",
             n,
         )
     return None
