@@ -49,7 +49,9 @@ class Enlisted:
         closing = tuple(close_in_child) if processes and not launcher.handoff.shared else ()
         sent = tuple(launcher.handoff.send(r) for r in resources + closing)
         target = main_async if launcher.mode is Mode.TASKS else main
-        endpoint = listener.endpoint(self.token, here=not processes)
+        # Only a worker that shares the test process's objects can be handed a socket: a launcher that pickles its
+        # arguments (dask's, whose tasks run in threads of this process) gets the listener's address.
+        endpoint = listener.endpoint(self.token, here=launcher.handoff.shared)
         self.worker = launcher.start(
             target, (endpoint, self.token, launcher.handoff, sent, self.capture, len(closing)), name
         )
