@@ -13,6 +13,7 @@ time is no evidence of a hang: the scenario runner runs that execution
 again instead of grading it.
 """
 
+import pickle
 import queue
 import select as select_module
 import signal
@@ -32,6 +33,7 @@ from conformance.harness import crew as crew_module
 from conformance.harness import timing
 from conformance.harness.crew import Crew, Stall, StallReason
 from conformance.harness.deadline import CallKind, Outcome, eventually, patience
+from conformance.harness.handoff import INHERIT
 from conformance.harness.launchers import Processes, Tasks, Threads
 from conformance.harness.operations import Action, Op, Record, StandIn, Status, kind_of
 from conformance.harness.peer import Peer, reap
@@ -196,6 +198,27 @@ class _ExitAtOnce(Processes):
 
 def _exit_with_3():
     raise SystemExit(3)
+
+
+class _PicklingThreads(Threads):
+    """Threads of the test process that get their arguments pickled, as dask's tasks do; the resource travels as a
+    copy."""
+
+    def __init__(self):
+        super().__init__()
+        self.handoff = INHERIT
+
+    def start(self, target, args, name):
+        return super().start(target, pickle.loads(pickle.dumps(args)), name)
+
+
+def test_a_thread_worker_whose_arguments_are_pickled_connects_by_address(adapter):
+    """A socket cannot be pickled: a thread-mode launcher that does not share objects gets the listener's address."""
+    pickling = replace(adapter, launcher=_PicklingThreads())
+    with Peer(pickling, []) as peer:  # the peer's copy of the list
+        assert peer.run("append", "x").ok
+        got = peer.run("pop")
+    assert got.ok and got.value == "x", got.describe()
 
 
 def test_a_worker_that_never_starts_is_reported_with_its_exit_code(adapter):
