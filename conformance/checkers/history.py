@@ -473,7 +473,18 @@ class _Checker:
         """At exact consistency: the history is linearizable, judged when every check before held (theirs say more)."""
         if self.violations:
             return
-        calls = linearizability.calls_of(self.records, self.h.cancelled)
+        records = self.records
+        if self.simple:
+            # A SimpleQueue's empty() is "not poll()" on its pipe: a get reading a message larger than the pipe's
+            # buffer leaves the pipe empty between its reads, so an empty() overlapping a get may answer True,
+            # then False (seen on CPython 3.9).  Such a call is judged by the emptiness check above only.
+            gets = [g for g in self.records if g.op.name is Action.GET]
+            records = [
+                r
+                for r in records
+                if not (r.op.name is Action.EMPTY and any(g.t_inv < r.t_ret and r.t_inv < g.t_ret for g in gets))
+            ]
+        calls = linearizability.calls_of(records, self.h.cancelled)
         if calls is None:
             return  # a call whose effect is unknown (it hung, or raised what the status check graded)
         result = linearizability.check(calls, self.h.maxsize)

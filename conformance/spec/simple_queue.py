@@ -95,7 +95,9 @@ CLAUSES = (
         "A SimpleQueue shared by processes (or threads) is linearizable: in every history, each put(), get() and "
         "empty() takes effect at one instant between its call and its return, and the calls taken in the order "
         "of those instants are a run of the sequential FIFO queue giving the results they gave (get returns the "
-        "oldest item, empty() whether none is held).",
+        "oldest item, empty() whether none is held).  An empty() that overlaps a get is left out: empty() is "
+        "'not poll()' on the pipe, which a get reading a message larger than the pipe's buffer leaves empty "
+        "between its reads (SQ-EMPTY-1 and the emptiness bounds judge such a call).",
         "CPython 3.11 queues.py SimpleQueue: put() writes the pickled item to the pipe under _wlock before it "
         "returns, get() reads one message under _rlock, empty() is 'not self._poll()'; Lib/queue.py and "
         "Modules/_queuemodule.c for queue.SimpleQueue (Dq 'SimpleQueue Objects'); linearizability as in "
