@@ -552,3 +552,16 @@ def test_a_simple_queue_empty_overlapping_a_get_is_left_to_the_emptiness_check()
     result = _history(Primitive.SIMPLE_QUEUE, Consistency.EXACT, *records)
     assert not result.violations, history_checker.describe(result.violations)
     assert result.passes["SQ-LINEAR-1"] == 1
+
+
+def test_a_simple_queue_empty_overlapping_a_get_is_still_bounded():
+    """Two items put, one being got: an empty() True during that get is wrong whatever the pipe showed."""
+    records = [
+        _record("w1", 0, Op(Action.PUT, ("w1", 1), 8), 0, 10),
+        _record("w1", 1, Op(Action.PUT, ("w1", 2), 8), 11, 20),
+        _record("w2", 0, Op(Action.GET), 30, 100, ("w1", 1)),
+        _record("w3", 0, Op(Action.EMPTY), 40, 50, True),
+        _record("drain", 0, Op(Action.GET), 200, 210, ("w1", 2)),
+    ]
+    [violation] = _history(Primitive.SIMPLE_QUEUE, Consistency.EXACT, *records).violations
+    assert violation.clause == "SQ-EMPTY-1"
