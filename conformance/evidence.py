@@ -70,6 +70,14 @@ class Deviation:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class HeldFailure:
+    """A failure seen once that did not fail again when its example ran again (see ``Ledger.unreproduced``)."""
+
+    clause: Optional[str]
+    text: str
+
+
 class Deviated(Exception):
     """A tolerated failed check: it is recorded; the enclosing step ends and the test goes on."""
 
@@ -107,6 +115,9 @@ class Ledger:
     #: Executions so far: scenario executions (:mod:`conformance.scenarios.runner`) and state-machine steps
     #: (:func:`conformance.machines.base.step`); shown by the progress lines and the summary.
     executions: int = 0
+    #: Failures seen once that did not fail again when their example was run again
+    #: (:mod:`conformance.scenarios.runner`): the test goes on, and fails at its end unless it fails otherwise.
+    unreproduced: list[HeldFailure] = field(default_factory=list)
     #: ``(prefix, clause)``: every check of a clause whose ID starts with ``prefix`` is also a check of
     #: ``clause`` (a JoinableQueue is a Queue: each Queue clause checked on one is a check of JQ-QUEUE-1).
     echo: Optional[tuple[str, str]] = None

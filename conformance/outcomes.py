@@ -118,6 +118,10 @@ def deviation_record(deviation: evidence.Deviation) -> dict:
     }
 
 
+#: Held-back failures a failing test shows in full (each has its history); the rest are counted.
+HELD_SHOWN = 3
+
+
 class Outcomes:
     """Evidence, expected failures, strictness, unmatched entries and the JSON report of one session."""
 
@@ -224,7 +228,9 @@ class Outcomes:
         if call.excinfo is not None and call.excinfo.errisinstance(evidence.Deviated):
             # A fixed test that a tolerated deviation ended: it is recorded, nothing failed.
             report.outcome, report.longrepr = "passed", None
-        if report.failed and call.excinfo is not None:
+        if report.passed and call.when == "call" and ledger.unreproduced:
+            self._fail_unreproduced(report, item, ledger)
+        elif report.failed and call.excinfo is not None:
             report.ipc_failures = failures_of(call.excinfo.value)
             if call.when == "call" and not self.config.option.runxfail and self.entries:
                 self._mark_expected(report, self._expecting(item.nodeid, report.ipc_clauses, report.ipc_failures))
@@ -233,6 +239,22 @@ class Outcomes:
         elif report.passed and call.when == "call" and self.config.getoption("--ipc-require-evidence"):
             if not any(mark.kwargs.get("any", False) for mark in item.iter_markers("spec")):
                 self._require_evidence(report, ledger)
+
+    def _fail_unreproduced(self, report, item, ledger: evidence.Ledger) -> None:
+        """Fail a test whose only failures did not reproduce: seen, so not passed, though never shrunk."""
+        report.outcome = "failed"
+        more = len(ledger.unreproduced) - HELD_SHOWN
+        report.longrepr = "\n\n".join(
+            [
+                f"ipc-conformance: {len(ledger.unreproduced)} failure(s) seen once, each held back because running "
+                "its example again did not reproduce it (so it could not be shrunk), and no other example failed:"
+            ]
+            + [held.text for held in ledger.unreproduced[:HELD_SHOWN]]
+            + ([f"... and {more} more"] if more > 0 else [])
+        )
+        report.ipc_failures = [{"clause": held.clause, "text": held.text} for held in ledger.unreproduced]
+        if not self.config.option.runxfail and self.entries:
+            self._mark_expected(report, self._expecting(item.nodeid, report.ipc_clauses, report.ipc_failures))
 
     def _require_evidence(self, report, ledger: evidence.Ledger) -> None:
         """Fail a passing test that did not judge every clause it cites (and that applies to the adapter)."""

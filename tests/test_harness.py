@@ -411,6 +411,56 @@ def test_a_scenario_that_failed_repeats_as_on_the_final_replay(nothing):
         runner.execute = original
 
 
+def _leaking_execution(scenario: Scenario) -> runner.Execution:
+    """An execution that fails without a stall: a child process outlived it (CONC-HYGIENE-1)."""
+    history = History(Primitive.SIMPLE_QUEUE, None, Consistency.EXACT, [], Mode.PROCESSES)
+    return runner.Execution(scenario, history, None, ["a child process outlived the execution"])
+
+
+@settings(max_examples=1, database=None)
+@given(st.just(None))
+def test_a_failure_that_does_not_fail_again_is_held_back(nothing):
+    """Hypothesis would report a failure its replay does not reproduce unshrunk: the runner runs the example
+    again (a shrink candidate's count) first, and holds back one that does not fail again; generation goes on."""
+    scenario = _execution(False).scenario
+    executions = [_leaking_execution(scenario)] + [_execution(False)] * 20
+    with evidence.recording(evidence.Ledger()) as own, _scripted(executions) as run:
+        run.repeats = (2, 3, 7)
+        run(scenario)
+        assert run.executions == 1 + 3 and not run.failure_seen and not own.failure_seen
+        (held,) = own.unreproduced
+        assert held.clause == "CONC-HYGIENE-1"
+        assert "a child process outlived the execution" in held.text
+        assert "It did not fail again in 3 more executions of the same scenario." in held.text
+        assert own.checks["CONC-HYGIENE-1"].failed == 1 and own.checks["CONC-HYGIENE-1"].passed == 3
+        run(scenario)  # the next example runs as any other while generating
+        assert run.executions == 1 + 3 + 2
+
+
+@settings(max_examples=1, database=None)
+@given(st.just(None))
+def test_a_failure_that_fails_again_is_raised(nothing):
+    scenario = _execution(False).scenario
+    executions = [_leaking_execution(scenario), _execution(False), _leaking_execution(scenario)]
+    with evidence.recording(evidence.Ledger()) as own, _scripted(executions) as run:
+        run.repeats = (2, 3, 7)
+        with pytest.raises(Exception, match="CONC-HYGIENE-1"):
+            run(scenario)
+        assert run.executions == 3 and run.failure_seen and not own.unreproduced
+        assert "it failed again at execution 2 of up to 3 more" in run.witness
+
+
+@settings(max_examples=1, database=None)
+@given(st.just(None))
+def test_a_stall_is_raised_without_running_it_again(nothing):
+    """Confirming a hang would cost a deadline per execution."""
+    scenario = _execution(False).scenario
+    with evidence.recording(evidence.Ledger()) as own, _scripted([_failing_execution(scenario)]) as run:
+        with pytest.raises(Exception, match="CONC-SAFE-1"):
+            run(scenario)
+        assert run.executions == 1 and not own.unreproduced
+
+
 # --- waits while Hypothesis shrinks a hang -------------------------------------------------------
 
 

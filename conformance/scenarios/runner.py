@@ -18,6 +18,15 @@ more before it shrinks and skips the whole shrink phase when that run passes
 otherwise be reported unshrunk.  The scenario and the first failing
 history are attached with ``note()``; when the final replay does not
 reproduce the failure, the history seen while shrinking is noted instead.
+A failure first seen while Hypothesis generates is confirmed before it is
+raised: its scenario runs again as many times as a shrink candidate does.
+One that does not fail again there would not shrink, and would likely be
+reported unshrunk (Hypothesis gives up a failure its replay does not
+reproduce), so it is held back
+(``Ledger.unreproduced``) and generation goes on to look for one that
+reproduces; if none does, the test fails at its end with the held failure
+(:mod:`conformance.outcomes`).  A stall is never held back: confirming a
+hang would cost a deadline per execution.
 An execution the host stalled (the test process was not run when an
 operation's deadline passed) cannot be judged and runs again.
 
@@ -46,7 +55,7 @@ from conformance.harness.operations import ENDS, Action, Op, Record, Status, dea
 from conformance.harness.worker import perform_here
 from conformance.primitives import Feature, Primitive, QueueCall, calls
 from conformance.scenarios.strategies import MAIN, Scenario
-from conformance.verdict import expect
+from conformance.verdict import ClauseViolation, expect
 
 #: Executions per example: while generating; once a failure was seen (the
 #: shrink candidates); on the final replay.  Shrinking tries many
@@ -327,6 +336,13 @@ def _stall_clause(execution: Execution) -> str:
     return "CONC-PIPE-1" if execution.scenario.primitive is Primitive.PIPE else "CONC-SAFE-1"
 
 
+def _shown(scenario: Scenario) -> str:
+    """The scenario as a failure message shows it, with its size."""
+    return f"\n  scenario ({scenario.processes} processes, {scenario.operations} operations):\n    " + str(
+        scenario
+    ).replace("\n", "\n    ")
+
+
 def verdict_of(execution: Execution) -> tuple[Verdict, list[Violation]]:
     """The checker's verdict and every failure of one execution, most fundamental first."""
     if execution.scenario.primitive is Primitive.PIPE:
@@ -409,7 +425,9 @@ class ScenarioRunner:
                 event(f"observed level: {result.observed}")
                 self.observed.add(result.observed)
                 continue
-            self._judge(scenario, execution, failures, attempt, runs)
+            untolerated = self._judge(scenario, execution, failures)
+            if untolerated:
+                self._fail(scenario, execution, untolerated, attempt, runs, confirm=not (final or again))
             # Only tolerated deviations: recorded; repeating the example would only record them again.
             if execution.stall is not None:
                 evidence.current().hangs += 1
@@ -418,23 +436,53 @@ class ScenarioRunner:
             note(self.first_failure)
             note("The final replay did not reproduce the failure; a history seen while shrinking:\n" + self.witness)
 
-    def _judge(
-        self, scenario: Scenario, execution: Execution, failures: list[Violation], attempt: int, runs: int
-    ) -> None:
-        """Record every failure of one execution; the first one no expectation tolerates fails the example."""
-        shown = f"\n  scenario ({scenario.processes} processes, {scenario.operations} operations):\n    " + str(
-            scenario
-        ).replace("\n", "\n    ")
+    def _judge(self, scenario: Scenario, execution: Execution, failures: list[Violation]) -> list[AssertionError]:
+        """Record every failure of one execution; return the violations no expectation tolerates."""
         untolerated = []
         for failure in failures:
             try:
-                expect(failure.clause, False, f"{failure}{shown}")
+                expect(failure.clause, False, f"{failure}{_shown(scenario)}")
             except evidence.Deviated:
                 continue
             except AssertionError as violation:
                 untolerated.append(violation)
-        if not untolerated:
-            return
+        return untolerated
+
+    def _fail(
+        self,
+        scenario: Scenario,
+        execution: Execution,
+        untolerated: list[AssertionError],
+        attempt: int,
+        runs: int,
+        confirm: bool,
+    ) -> None:
+        """Fail the example with the first of ``untolerated``, or hold a failure that does not reproduce back.
+
+        ``confirm``: the failure is the first one of this scenario outside Hypothesis's replays; unless the
+        execution stalled and while no failure was raised yet, it must fail again to be raised here.
+        """
+        history = f"Failing history (execution {attempt} of up to {runs}):\n{execution.history}"
+        first_failure = (
+            f"First failure after {monotonic() - self.started:.2f}s, at execution {self.executions} of this test"
+        )
+        if confirm and not self.failure_seen and execution.stall is None:
+            tries = self._reproduce(scenario)
+            if tries is None:
+                ledger = evidence.current()
+                # Nothing was raised: later waits are not cut as they are while Hypothesis shrinks.
+                ledger.failure_seen = False
+                violation = untolerated[0]
+                ledger.unreproduced.append(
+                    evidence.HeldFailure(
+                        violation.clause.id if isinstance(violation, ClauseViolation) else None,
+                        f"{violation}\n{first_failure}\n{history}\n"
+                        f"It did not fail again in {self.repeats[1]} more executions of the same scenario.",
+                    )
+                )
+                event("failure held back: it did not reproduce")
+                return
+            history += f"\n(it failed again at execution {tries} of up to {self.repeats[1]} more)"
         self.failure_seen = True
         hung = (
             execution.stall.op if execution.stall is not None and execution.stall.reason is StallReason.HUNG else None
@@ -443,15 +491,31 @@ class ScenarioRunner:
             evidence.current().hung_kinds.add(kind_of(hung))
         self.failed.add(repr(scenario))
         if self.first_failure is None:
-            self.first_failure = (
-                f"First failure after {monotonic() - self.started:.2f}s, at execution {self.executions} of this test"
-            )
+            self.first_failure = first_failure
         note(self.first_failure)
-        history = f"Failing history (execution {attempt} of up to {runs}):\n{execution.history}"
         self.witness = history
         note(f"Scenario: {scenario}")
         note(history)
+        held = evidence.current().unreproduced
+        if held:
+            note(f"{len(held)} earlier example(s) failed once and did not fail again; the first:\n{held[0].text}")
         raise untolerated[0]
+
+    def _reproduce(self, scenario: Scenario) -> Optional[int]:
+        """Run ``scenario`` up to a shrink candidate's count; the execution that failed again untolerated, or None."""
+        ledger = evidence.current()
+        for attempt in range(1, self.repeats[1] + 1):
+            execution = execute(self.adapter, scenario)
+            self.executions += 1
+            ledger.executed()
+            if execution.host_stalled:
+                continue
+            result, failures = verdict_of(execution)
+            for clause, count in result.passes.items():
+                ledger.passed(clause, count)
+            if any(ledger.tolerance(failure.clause) is None for failure in failures):
+                return attempt
+        return None
 
     @property
     def strongest_observed(self) -> Optional[str]:
