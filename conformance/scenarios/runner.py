@@ -406,26 +406,21 @@ class ScenarioRunner:
         runs = self.repeats[2] if final or again else self.repeats[1] if self.failure_seen else self.repeats[0]
         attempt = reruns = 0
         while attempt < runs:
-            execution = execute(self.adapter, scenario)
-            self.executions += 1
-            evidence.current().executed()
+            execution = self._execute(scenario)
             if execution.host_stalled and reruns < HOST_STALL_RERUNS:
                 reruns += 1
                 event("execution run again: the host did not run the test process")
                 note(f"Execution run again, it could not be judged: {execution.stall.describe()}")
                 continue
             attempt += 1
-            result, failures = verdict_of(execution)
+            result, failures = self._checked(execution)
             for label in result.events:
                 event(label)
-            ledger = evidence.current()
-            for clause, count in result.passes.items():
-                ledger.passed(clause, count)
             if not failures:
                 event(f"observed level: {result.observed}")
                 self.observed.add(result.observed)
                 continue
-            untolerated = self._judge(scenario, execution, failures)
+            untolerated = self._judge(scenario, failures)
             if untolerated:
                 self._fail(scenario, execution, untolerated, attempt, runs, confirm=not (final or again))
             # Only tolerated deviations: recorded; repeating the example would only record them again.
@@ -436,7 +431,23 @@ class ScenarioRunner:
             note(self.first_failure)
             note("The final replay did not reproduce the failure; a history seen while shrinking:\n" + self.witness)
 
-    def _judge(self, scenario: Scenario, execution: Execution, failures: list[Violation]) -> list[AssertionError]:
+    def _execute(self, scenario: Scenario) -> Execution:
+        """One execution of ``scenario``, counted."""
+        execution = execute(self.adapter, scenario)
+        self.executions += 1
+        evidence.current().executed()
+        return execution
+
+    @staticmethod
+    def _checked(execution: Execution) -> tuple[Verdict, list[Violation]]:
+        """:func:`verdict_of` ``execution``, its passing checks recorded in the test's evidence."""
+        result, failures = verdict_of(execution)
+        ledger = evidence.current()
+        for clause, count in result.passes.items():
+            ledger.passed(clause, count)
+        return result, failures
+
+    def _judge(self, scenario: Scenario, failures: list[Violation]) -> list[AssertionError]:
         """Record every failure of one execution; return the violations no expectation tolerates."""
         untolerated = []
         for failure in failures:
@@ -503,17 +514,13 @@ class ScenarioRunner:
 
     def _reproduce(self, scenario: Scenario) -> Optional[int]:
         """Run ``scenario`` up to a shrink candidate's count; the execution that failed again untolerated, or None."""
-        ledger = evidence.current()
+        tolerance = evidence.current().tolerance
         for attempt in range(1, self.repeats[1] + 1):
-            execution = execute(self.adapter, scenario)
-            self.executions += 1
-            ledger.executed()
+            execution = self._execute(scenario)
             if execution.host_stalled:
                 continue
-            result, failures = verdict_of(execution)
-            for clause, count in result.passes.items():
-                ledger.passed(clause, count)
-            if any(ledger.tolerance(failure.clause) is None for failure in failures):
+            _, failures = self._checked(execution)
+            if any(tolerance(failure.clause) is None for failure in failures):
                 return attempt
         return None
 
