@@ -137,6 +137,12 @@ class _Worker:
         self.since = time.monotonic_ns()
         self.ended = False
         self.exitcode: Optional[int] = None
+        # Each operation's deadline, and the shortest of those from each index on: the wait loop asks for them at
+        # every turn, and they hold for the whole execution (patience changes only between examples).
+        self._deadlines = [patience(deadline_of(op), shrinking=False, kind=kind_of(op)) for op in script]
+        self._shortest_from = list(self._deadlines)
+        for index in range(len(script) - 2, -1, -1):
+            self._shortest_from[index] = min(self._shortest_from[index], self._shortest_from[index + 1])
 
     def flush_ahead(self) -> bool:
         """Whether a flush is still to come (or in progress) in this worker's script."""
@@ -145,8 +151,7 @@ class _Worker:
     def deadline(self) -> float:
         if self.current is None:
             return patience(timing.OPERATION_DEADLINE, shrinking=False)  # released, not yet in its first operation
-        op = self.script[self.current]
-        return patience(deadline_of(op), shrinking=False, kind=kind_of(op))
+        return self._deadlines[self.current]
 
     def next_deadline(self) -> Optional[float]:
         """The shortest deadline of the operations still to come (None: this is the last).
@@ -154,8 +159,8 @@ class _Worker:
         Progress has no signal: the worker may begin one of them right after
         the crew last looked, so the crew must look again within it.
         """
-        ahead = self.script[0 if self.current is None else self.current + 1 :]
-        return min((patience(deadline_of(op), shrinking=False, kind=kind_of(op)) for op in ahead), default=None)
+        ahead = 0 if self.current is None else self.current + 1
+        return self._shortest_from[ahead] if ahead < len(self._shortest_from) else None
 
 
 def _resting(method):

@@ -12,14 +12,12 @@ import sys
 import threading
 import time
 from collections.abc import Hashable
-from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from conformance.harness import heartbeat, timing
 
 
-@dataclass(frozen=True)
-class CallKind:
+class CallKind(NamedTuple):
     """What a call is, so that a hang of it that failed the test is recognised in the candidates Hypothesis shrinks.
 
     ``call`` names the call (a :class:`~conformance.primitives.QueueCall` form, a worker's operation), ``wait``
@@ -31,19 +29,38 @@ class CallKind:
     wait: float
 
 
-@dataclass
 class Outcome:
-    """What one call did: returned ``value``, raised ``error``, or never returned."""
+    """What one call did: returned ``value``, raised ``error``, or never returned.
 
-    what: str
-    value: Any = None
-    error: Optional[BaseException] = None
-    elapsed: float = 0.0
-    hung: bool = False
-    #: What a worker that died printed (its fatal-error report, say), shown whole after the one-line outcome.
-    printed: str = ""
-    #: What the call was, when its caller said (see :func:`patience`).
-    kind: Optional[CallKind] = None
+    ``printed`` is what a worker that died printed (its fatal-error report,
+    say), shown whole after the one-line outcome; ``kind`` what the call
+    was, when its caller said (see :func:`patience`).  (A plain class, not a
+    dataclass: every process worker imports this module, and a spawned one
+    would import :mod:`dataclasses`, and :mod:`inspect` with it, only for it.)
+    """
+
+    __slots__ = ("what", "value", "error", "elapsed", "hung", "printed", "kind")
+
+    def __init__(
+        self,
+        what: str,
+        value: Any = None,
+        error: Optional[BaseException] = None,
+        elapsed: float = 0.0,
+        hung: bool = False,
+        printed: str = "",
+        kind: Optional[CallKind] = None,
+    ):
+        self.what = what
+        self.value = value
+        self.error = error
+        self.elapsed = elapsed
+        self.hung = hung
+        self.printed = printed
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Outcome({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__slots__)})"
 
     @property
     def ok(self) -> bool:

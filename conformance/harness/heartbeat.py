@@ -34,8 +34,7 @@ import os
 import struct
 import threading
 import time
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from conformance.harness import timing
 
@@ -65,8 +64,7 @@ _WHAT_AT = _TEST_AT + _LENGTH.size + TEXT
 SIZE = 4096
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     """One consistent reading of a heartbeat file."""
 
     sequence: int

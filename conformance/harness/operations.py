@@ -13,7 +13,6 @@ depends on the standard library and light modules of the suite only.
 
 import enum
 import queue as queue_module
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
 from conformance.harness.deadline import CallKind, qualified_name, short
@@ -171,7 +170,6 @@ def received(obj: Any) -> Any:
     return ("corrupt", short(obj))
 
 
-@dataclass(frozen=True, eq=False)
 class StandIn:
     """What a process worker's call returned that the standard pickle cannot carry back to the test process.
 
@@ -184,9 +182,12 @@ class StandIn:
     put, nor two of them for one item got twice.
     """
 
-    type_name: str
-    text: str
-    methods: frozenset[str]
+    __slots__ = ("type_name", "text", "methods")
+
+    def __init__(self, type_name: str, text: str, methods: frozenset[str]):
+        self.type_name = type_name
+        self.text = text
+        self.methods = methods
 
     @classmethod
     def of(cls, obj: Any) -> "StandIn":
