@@ -19,6 +19,7 @@ Hypothesis shrinks and replays it as ever.
 
 import enum
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -106,6 +107,8 @@ class Ledger:
     deviations: dict[str, Deviation] = field(default_factory=dict)
     #: A failure that was not tolerated has been raised: Hypothesis is shrinking it (or has).
     failure_seen: bool = False
+    #: When (``time.monotonic()``) the first such failure was recorded: the shrink budget runs from there.
+    failure_seen_at: Optional[float] = None
     #: The kinds of call whose hang was such a failure (:func:`conformance.harness.deadline.patience`).
     hung_kinds: set = field(default_factory=set)
     #: Tolerated deviations in which a call never returned: each cost a full deadline.
@@ -142,6 +145,8 @@ class Ledger:
                     source = None if judged == clause_id else clause_id
                     self.deviations[judged] = Deviation(judged, observed, tolerance, tuple(self.steps), source)
             if not ok and tolerance is None:
+                if not self.failure_seen:
+                    self.failure_seen_at = time.monotonic()
                 self.failure_seen = True
             return None if ok else tolerance
 

@@ -477,6 +477,77 @@ def test_a_call_of_a_kind_whose_hang_failed_the_test_waits_only_the_kinds_wait(l
     assert patience(timing.OPERATION_DEADLINE, shrinking=False, kind=other) == timing.OPERATION_DEADLINE
 
 
+# --- the shrink budget ------------------------------------------------------------------------
+
+
+def test_the_first_failure_starts_the_shrink_budget(ledger):
+    """A failure not tolerated stamps when it was seen; later failures do not move the stamp."""
+    assert ledger.failure_seen_at is None
+    with pytest.raises(ClauseViolation):
+        returned("QUEUE-PUT-2", Outcome("put(1, True, 0.02)", error=ValueError("no")))
+    first = ledger.failure_seen_at
+    assert ledger.failure_seen and first is not None
+    with pytest.raises(ClauseViolation):
+        returned("QUEUE-PUT-2", Outcome("put(2, True, 0.02)", error=ValueError("no")))
+    assert ledger.failure_seen_at == first
+
+
+def test_a_shrink_candidate_past_the_budget_is_rejected(ledger, monkeypatch):
+    """Within the budget an example runs; past it, hypothesis.reject() ends every one (none is satisfiable)."""
+    from hypothesis.errors import Unsatisfiable
+
+    from conformance.harness.deadline import reject_past_shrink_budget
+
+    reject_past_shrink_budget()  # no failure yet: nothing is shrinking
+    with pytest.raises(ClauseViolation):
+        returned("QUEUE-PUT-2", Outcome("put(1, True, 0.02)", error=ValueError("no")))
+    reject_past_shrink_budget()  # the failure is fresh: within the budget
+    monkeypatch.setattr(timing, "SHRINK_BUDGET", 0.0)
+    began = []
+
+    @settings(database=None, max_examples=5)
+    @given(st.none())
+    def candidate(_):
+        reject_past_shrink_budget()
+        began.append(True)
+
+    with pytest.raises(Unsatisfiable):
+        candidate()
+    assert not began
+
+
+def test_a_failure_past_the_shrink_budget_is_reported_with_the_smallest_example_so_far(ledger, monkeypatch):
+    """Once the budget is spent Hypothesis stops shrinking and reports the smallest failing example it had,
+    replayed for real (no flaky-replay error): the budget bounds the candidates tried, not the verdict."""
+    from conformance import evidence as evidence_module
+    from conformance.harness import deadline as deadline_module
+    from conformance.harness.deadline import reject_past_shrink_budget
+
+    clock = SimpleNamespace(now=0.0)
+    fake_time = SimpleNamespace(monotonic=lambda: clock.now)
+    monkeypatch.setattr(deadline_module, "time", fake_time)
+    monkeypatch.setattr(evidence_module, "time", fake_time)
+    monkeypatch.setattr(timing, "SHRINK_BUDGET", 5.0)
+    failing = []
+
+    @settings(database=None, max_examples=200, derandomize=True, report_multiple_bugs=False)
+    @given(st.lists(st.integers(0, 1000), min_size=1))
+    def fails_on_a_large_sum(items):
+        reject_past_shrink_budget()
+        clock.now += 1.0  # each example "takes" a second of the fake clock
+        large = sum(items) >= 3000  # a shrink to [1000, 1000, 1000] takes about 150 candidates
+        if large:
+            failing.append(list(items))
+        returned("QUEUE-PUT-2", Outcome(f"put({sum(items)})", error=ValueError("no") if large else None))
+
+    with pytest.raises(ClauseViolation):
+        fails_on_a_large_sum()
+    # The first failure, its replay and the candidates of the first five seconds ran, then every candidate was
+    # rejected: the failing examples are those and the final replay of the smallest (without the budget, 163).
+    assert 2 <= len(failing) <= 10
+    assert failing[-1] == failing[-2]
+
+
 def test_only_an_operation_that_answers_by_its_own_timeout_has_a_kind():
     assert kind_of(Op(Action.GET, timeout=0.1)) == CallKind(Action.GET, 0.1 + timing.SHRINK_WAIT)
     assert kind_of(Op(Action.FLUSH)) is None

@@ -155,6 +155,32 @@ def patience(deadline: float, shrinking: bool = True, kind: Optional[CallKind] =
     return deadline
 
 
+def reject_past_shrink_budget() -> None:
+    """Reject the running example if it is a shrink candidate of a failure older than :data:`timing.SHRINK_BUDGET`.
+
+    Called where an example begins (a state machine's construction, a
+    scenario's run).  ``hypothesis.reject()`` makes the candidate invalid,
+    which the shrinker treats as one that does not fail: past the budget
+    every candidate is rejected at once, Hypothesis ends its shrink with the
+    smallest failing example it has, and replays that one, which is never
+    rejected (its final replay).  A failure is then reported within the
+    budget of its first sighting instead of after minutes of candidates that
+    each repeat a race or wait out a hang.
+    """
+    from hypothesis import reject
+
+    from conformance import evidence, hypothesis_hooks
+
+    ledger = evidence.current()
+    if (
+        ledger.failure_seen
+        and ledger.failure_seen_at is not None
+        and time.monotonic() - ledger.failure_seen_at > timing.SHRINK_BUDGET
+        and not hypothesis_hooks.final_replay()
+    ):
+        reject()
+
+
 def call(
     what: str,
     fn: Callable[..., Any],

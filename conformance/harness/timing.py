@@ -66,6 +66,16 @@ NOTICE_LATE = 1.0 * SCALE
 #: them (:func:`conformance.harness.deadline.patience`).
 SHRINK_WAIT = 0.5 * SCALE
 
+#: How long Hypothesis may shrink a test's failure, from the failure, before
+#: every further shrink candidate is rejected at once
+#: (:func:`conformance.harness.deadline.reject_past_shrink_budget`): it then
+#: ends its shrink with the smallest failing example found so far and
+#: replays that (the final replay is never rejected).  A candidate of a race
+#: scenario runs it ten times and one of a hang waits it out, so shrinking
+#: such a failure to the end takes minutes; most shrinks end well within
+#: this, where the budget changes nothing.
+SHRINK_BUDGET = 60.0 * SCALE
+
 #: While Hypothesis shrinks a failure in which a call of the test process
 #: never returned, a call of the same kind (the same form, the same timeout)
 #: is waited for its own timeout plus this

@@ -27,6 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from conformance import evidence, hypothesis_hooks, profiles
 from conformance.harness.cleanup import dispose
+from conformance.harness.deadline import reject_past_shrink_budget
 from conformance.harness.peer import Peer
 from conformance.verdict import ClauseViolation, expect
 
@@ -124,7 +125,11 @@ def run(machine: Callable[[Any], ConformanceMachine], adapter, *, examples: floa
         max_examples=max(1, round(active.max_examples * examples)),
         stateful_step_count=max(2, round(active.stateful_step_count * steps)),
     )
-    factory = lambda: machine(adapter)  # noqa: E731
+
+    def factory() -> ConformanceMachine:
+        reject_past_shrink_budget()
+        return machine(adapter)
+
     # One machine never replays (and drops) another's saved failures.
     hypothesis_hooks.key_machine(factory, f"{machine.__module__}.{machine.__qualname__}")
     run_state_machine_as_test(factory, settings=scaled)

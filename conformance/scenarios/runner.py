@@ -50,7 +50,7 @@ from conformance.checkers.streams import check_pipe
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
 from conformance.harness.crew import Crew, Stall, StallReason, open_fds
-from conformance.harness.deadline import call
+from conformance.harness.deadline import call, reject_past_shrink_budget
 from conformance.harness.operations import ENDS, Action, Op, Record, Status, deadline_of, kind_of
 from conformance.harness.worker import perform_here
 from conformance.primitives import Feature, Primitive, QueueCall, calls
@@ -392,6 +392,7 @@ class ScenarioRunner:
         self.failed: set[str] = set()
 
     def __call__(self, scenario: Scenario) -> None:
+        reject_past_shrink_budget()
         if self._warm_up is not None:
             # Run once unchecked, so lazily created process-wide resources (a manager process, a
             # forkserver) exist before hygiene is measured.  Here, not in a fixture, so an
@@ -483,6 +484,7 @@ class ScenarioRunner:
                 ledger = evidence.current()
                 # Nothing was raised: later waits are not cut as they are while Hypothesis shrinks.
                 ledger.failure_seen = False
+                ledger.failure_seen_at = None
                 violation = untolerated[0]
                 ledger.unreproduced.append(
                     evidence.HeldFailure(
