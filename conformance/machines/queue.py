@@ -580,7 +580,9 @@ class QueueMachine(ConformanceMachine):
         A queue the model holds full must refuse a non-blocking put
         (QUEUE-MAXSIZE-1); one the model holds empty must have nothing for
         a non-blocking get (QUEUE-DELIVERY-1) and, if bounded, its whole
-        room (:meth:`check_capacity`).  Each is tried only when the answer
+        room (:meth:`check_capacity`); one made unbounded by a maxsize of
+        zero or less that says it is full must take an item all the same
+        (QUEUE-MAXSIZE-3).  Each is tried only when the answer
         contradicts it, and on a conforming queue it leaves queue and model
         as they were, so generation stays the same.
         """
@@ -594,6 +596,12 @@ class QueueMachine(ConformanceMachine):
             probe = Item(MAIN, 0)  # never accepted by a conforming queue, so it needs no sequence number of its own
             outcome = self.invoke(puts[0], probe)
             raised("QUEUE-MAXSIZE-1", outcome, queue_module.Full)
+        if query == "full" and answer is True and self.unbounded_by_argument and self.model.empty and puts:
+            # Made unbounded by a maxsize of zero or less, it must take an item (QUEUE-MAXSIZE-3); taken back after.
+            probe = Item(MAIN, -1)  # never a sequence number of the example's items
+            returned("QUEUE-MAXSIZE-3", self.invoke(puts[0], probe))  # refused: that explains the answer
+            self.model.put(probe)
+            self.take_turns()
         says_items = answer != {"qsize": 0, "empty": True, "full": False}[query]
         if self.model.empty and says_items and self.nowait_gets:
             outcome = self.invoke(self.nowait_gets[0])
@@ -690,8 +698,8 @@ class QueueMachine(ConformanceMachine):
             try:
                 raised("QUEUE-CLOSE-1", outcome, ValueError)
             except evidence.Deviated:
-                if outcome.hung:
-                    raise
+                if outcome.hung or outcome.ok and self.model.maxsize is not None:
+                    raise  # blocked; or accepted by a bounded queue, where it may hold a slot: capacity is unknown now
                 if outcome.ok:
                     self.model.limbo.add(item)  # accepted after close(): it may come out elsewhere, or never
         else:

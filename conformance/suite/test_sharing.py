@@ -24,7 +24,7 @@ from conformance import profiles, verdict
 from conformance.evidence import continuing
 from conformance.harness import timing
 from conformance.harness.cleanup import dispose
-from conformance.harness.deadline import call, reject_past_shrink_budget
+from conformance.harness.deadline import call
 from conformance.harness.launchers import start_with
 from conformance.harness.peer import Peer, reap, reap_worker
 from conformance.models.simple_queue import Item
@@ -196,7 +196,6 @@ def test_each_producer_process_order_is_kept(ipc_adapter, kind):
     @settings(profiles.current(), max_examples=max(2, profiles.current().max_examples // 5))
     @given(counts=st.tuples(st.integers(1, 20), st.integers(1, 20)), size=SIZES)
     def two_producers(counts, size):
-        reject_past_shrink_budget()
         batches = [producer_items(producer, count, size) for producer, count in enumerate(counts)]
         with opened(ipc_adapter, kind) as queue:
             with children(ipc_adapter, *(((queue,), (batch,)) for batch in batches), target=put_each):
