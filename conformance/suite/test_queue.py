@@ -102,32 +102,32 @@ def test_get_with_a_no_wait_timeout_returns_an_item_that_is_there(ipc_adapter, q
     """A zero or negative timeout means no wait, not no item: once the item put is there, such a get returns it.
 
     Right after ``put`` the item may not show yet (QUEUE-VISIBLE-1), so the
-    form is asked until it delivers, for at most the visibility deadline (a
-    get that raises Empty takes nothing).  If it never does, a get that
-    waits tells whether the item was there all along (the form ignores it)
-    or was lost.
+    form is asked until it returns, for at most the visibility deadline (a
+    get that raises takes nothing).  If it never does, a get that waits
+    tells whether the item was there all along (the form ignores it) or
+    was lost, and takes it, so the next form starts from an empty queue.
     """
     for form in no_wait_forms(ipc_adapter, QueueCall.GET_ZERO, QueueCall.GET_NEGATIVE):
         item = f"for {form.describe()}"
         returned("QUEUE-DELIVERY-1", invoke(queue, QueueCall.PUT, item))
         attempts = []
 
-        def got(form=form, attempts=attempts) -> bool:
+        def answered(form=form, attempts=attempts) -> bool:
             attempts.append(invoke(queue, form))
-            return not isinstance(attempts[-1].error, Empty)
+            return attempts[-1].ok or attempts[-1].hung
 
-        settled, waited = eventually(got)
+        settled, waited = eventually(answered)
         last = attempts[-1]
         if settled:
-            with continuing():
-                returned("QUEUE-TIMEOUT-1", last)
-                expect("QUEUE-DELIVERY-1", last.value == item, f"{last.describe()}, expected {item!r}")
+            # A call that hung may still take the item: the queue's contents are unknown, so the test ends here.
+            returned("QUEUE-TIMEOUT-1", last)
+            expect("QUEUE-DELIVERY-1", last.value == item, f"{last.describe()}, expected {item!r}")
             continue
-        asked = f"{len(attempts)} calls of {form.describe()} in {waited:.2f}s raised Empty"
+        asked = f"{len(attempts)} calls of {form.describe()} in {waited:.2f}s raised, the last: {last.describe()}"
         there = get_within(queue, ipc_adapter, timing.IMMEDIATE)
-        expect("QUEUE-DELIVERY-1", there.ok and there.value == item, f"{asked}, and then {there.describe()}")
+        expect("QUEUE-DELIVERY-1", there.ok and there.value == item, f"{asked}; and then {there.describe()}")
         with continuing():
-            expect("QUEUE-TIMEOUT-1", False, f"{asked} with {item!r} there: {there.describe()}")
+            expect("QUEUE-TIMEOUT-1", False, f"{asked}, with {item!r} there: {there.describe()}")
 
 
 @pytest.mark.spec("QUEUE-PUT-2", "QUEUE-PUT-3", "QUEUE-TIMEOUT-1")
