@@ -50,7 +50,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.zoo import FAULTS, RACE  # noqa: E402
+from tests.zoo import FAULTS, RACE, scenario_size  # noqa: E402
 
 TARGETS = {
     "catch": 1.0,
@@ -64,7 +64,6 @@ TARGETS = {
 VIOLATION = re.compile(r"\b([A-Z]+(?:-[A-Z]+)*-\d+) violated")
 STEP = re.compile(r"\bstate\.(\w+)\((.*)\)")
 EXAMPLE = re.compile(r"Falsifying example:|Failing test case:")
-SCENARIO_SIZE = re.compile(r"scenario \((\d+) processes, (\d+) operations\)")
 #: A run is cut off (and counted as not caught) after this long.
 RUN_TIMEOUT = 900
 
@@ -120,10 +119,10 @@ def shrunk_size(text):
     with a peer).  Every example in the output counts, whichever clause it
     is printed with (Hypothesis prints some before their exception).
     """
-    sizes = SCENARIO_SIZE.findall(text)
-    if sizes:
-        processes, operations = sizes[-1]
-        return int(operations), int(processes)
+    scenario = scenario_size(text)
+    if scenario is not None:
+        processes, operations = scenario
+        return operations, processes
     found, steps, machine = [], None, None
     for line in text.splitlines():
         if EXAMPLE.search(line):

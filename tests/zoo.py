@@ -13,7 +13,9 @@ a failure cannot come from an unrelated test.  Race faults run the
 scenario test of their primitive, which cites every concurrency clause.
 """
 
+import re
 from dataclasses import dataclass
+from typing import Optional
 
 DETERMINISTIC, RACE = "deterministic", "race"
 
@@ -172,3 +174,23 @@ FAULTS = (
 )
 
 BY_NAME = {fault.name: fault for fault in FAULTS}
+
+
+SCENARIO_SIZE = re.compile(r"scenario \((\d+) processes, (\d+) operations\)")
+#: The note of a failure held back (seen once, not again) that a failing scenario test shows beside its shrunk one.
+HELD_NOTE = re.compile(
+    r"earlier example\(s\) failed once and did not fail again.*?more executions of the same scenario\.", re.S
+)
+
+
+def scenario_size(text: str) -> Optional[tuple[int, int]]:
+    """``(processes, operations)`` of the scenario a failing scenario test reported (None: it printed none).
+
+    The shrunk scenario, not the unshrunk one of a held-back failure noted
+    beside it; that one only when it is all the test failed with.
+    """
+    sizes = SCENARIO_SIZE.findall(HELD_NOTE.sub("", text)) or SCENARIO_SIZE.findall(text)
+    if not sizes:
+        return None
+    processes, operations = sizes[-1]
+    return int(processes), int(operations)

@@ -19,6 +19,7 @@ import re
 import pytest
 
 from tests.conftest import REPO_ROOT, output
+from tests.zoo import scenario_size
 
 SUITE = str(REPO_ROOT / "conformance" / "suite" / "test_concurrency.py")
 
@@ -61,7 +62,6 @@ FAULTS = {
 }
 
 VIOLATION = re.compile(r"\b([A-Z]+(?:-[A-Z]+)*-\d+) violated")
-SIZE = re.compile(r"scenario \((\d+) processes, (\d+) operations\)")
 FIRST_FAILURE = re.compile(r"First failure after ([\d.]+)s, at execution (\d+)")
 
 
@@ -89,11 +89,11 @@ def test_fault_is_caught_with_a_small_scenario(run_pytest, record_property, faul
         f"failure names {named[-1:]}, expected one of {FAULTS[fault]}\n{text[-3000:]}"
     )
     assert "Scenario: " in text, "the failing scenario is not noted"
-    sizes = [(int(p), int(o)) for p, o in SIZE.findall(text)]
-    assert sizes, "the failure does not print the scenario's size"
+    size = scenario_size(text)
+    assert size, "the failure does not print the scenario's size"
     first = FIRST_FAILURE.search(text)
     assert first, "the time to the first failure is not noted"
-    processes, operations = sizes[-1]
+    processes, operations = size
     record_property("first_failure_seconds", float(first.group(1)))
     record_property("first_failure_execution", int(first.group(2)))
     record_property("shrunk_size", (processes, operations))
