@@ -105,9 +105,8 @@ class Ledger:
     applies: Callable[[str], Optional[str]] = lambda clause_id: None
     checks: dict[str, Checks] = field(default_factory=dict)
     deviations: dict[str, Deviation] = field(default_factory=dict)
-    #: A failure that was not tolerated has been raised: Hypothesis is shrinking it (or has).
-    failure_seen: bool = False
-    #: When (``time.monotonic()``) the first such failure was recorded: the shrink budget runs from there.
+    #: When (``time.monotonic()``) the first failure that was not tolerated was recorded (None: none was):
+    #: Hypothesis is shrinking it (or has), and the shrink budget runs from there.
     failure_seen_at: Optional[float] = None
     #: The kinds of call whose hang was such a failure (:func:`conformance.harness.deadline.patience`).
     hung_kinds: set = field(default_factory=set)
@@ -144,16 +143,19 @@ class Ledger:
                 if tolerance is not None and judged not in self.deviations:
                     source = None if judged == clause_id else clause_id
                     self.deviations[judged] = Deviation(judged, observed, tolerance, tuple(self.steps), source)
-            if not ok and tolerance is None:
-                if not self.failure_seen:
-                    self.failure_seen_at = time.monotonic()
-                self.failure_seen = True
+            if not ok and tolerance is None and self.failure_seen_at is None:
+                self.failure_seen_at = time.monotonic()
             return None if ok else tolerance
 
     def _judged(self, clause_id: str) -> tuple[str, ...]:
         if self.echo is not None and clause_id.startswith(self.echo[0]):
             return (clause_id, self.echo[1])
         return (clause_id,)
+
+    @property
+    def failure_seen(self) -> bool:
+        """A failure that was not tolerated has been raised: Hypothesis is shrinking it (or has)."""
+        return self.failure_seen_at is not None
 
     #: After this many tolerated hangs the test stops waiting full deadlines (:attr:`hurried`).
     HANGS_BEFORE_HURRYING = 2

@@ -174,7 +174,6 @@ def reject_past_shrink_budget() -> None:
     ledger = evidence.current()
     if (
         ledger.failure_seen
-        and ledger.failure_seen_at is not None
         and time.monotonic() - ledger.failure_seen_at > timing.SHRINK_BUDGET
         and not hypothesis_hooks.final_replay()
     ):

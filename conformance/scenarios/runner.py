@@ -483,7 +483,6 @@ class ScenarioRunner:
             if tries is None:
                 ledger = evidence.current()
                 # Nothing was raised: later waits are not cut as they are while Hypothesis shrinks.
-                ledger.failure_seen = False
                 ledger.failure_seen_at = None
                 violation = untolerated[0]
                 ledger.unreproduced.append(
