@@ -13,6 +13,7 @@ time is no evidence of a hang: the scenario runner runs that execution
 again instead of grading it.
 """
 
+import os
 import pickle
 import queue
 import select as select_module
@@ -31,12 +32,14 @@ from conformance.adapter import Consistency, Mode
 from conformance.checkers.history import History
 from conformance.harness import crew as crew_module
 from conformance.harness import timing
+from conformance.harness.control import workspace
 from conformance.harness.crew import Crew, Stall, StallReason
 from conformance.harness.deadline import CallKind, Outcome, eventually, patience
 from conformance.harness.handoff import INHERIT
 from conformance.harness.launchers import Processes, Tasks, Threads
 from conformance.harness.operations import Action, Op, Record, StandIn, Status, kind_of
 from conformance.harness.peer import Peer, reap
+from conformance.harness.worker import Message
 from conformance.models.simple_queue import AnyLock, Item
 from conformance.primitives import Primitive, QueueCall
 from conformance.scenarios import runner
@@ -249,6 +252,50 @@ def test_signals_between_workers_go_through_the_test_process(adapter, launcher):
     never = records[("w2", 2)]
     assert (never.status, never.value) == (Status.RAISED, "TimeoutError: the signal never came")
     assert 0.1 - timing.TIMEOUT_EARLY <= (never.t_ret - never.t_inv) / 1e9 <= 0.1 + timing.TIMEOUT_LATE
+
+
+@pytest.mark.parametrize(
+    "launcher",
+    [pytest.param(None, id="processes"), pytest.param(Threads(), id="threads"), pytest.param(Tasks(), id="tasks")],
+)
+def test_a_worker_ends_once_its_script_is_done(adapter, launcher):
+    """Nobody has to tell it: it returns (a process exits, flushing what it put) while the others go on."""
+    if launcher is not None:
+        adapter = replace(adapter, launcher=launcher)
+    with simple_queue(adapter) as resource, Crew(adapter, resource) as crew:
+        assert crew.start([("w1", (Op(Action.EMPTY),), 0)]) is None
+        assert crew.wait_reports() is None
+        assert crew.workers[0].enlisted.worker.join(timing.OPERATION_DEADLINE), "the worker did not end by itself"
+
+
+@pytest.mark.parametrize(
+    "launcher",
+    [pytest.param(None, id="processes"), pytest.param(Threads(), id="threads"), pytest.param(Tasks(), id="tasks")],
+)
+def test_a_lingering_worker_keeps_serving_until_told_to_exit(adapter, launcher):
+    """A pipe's workers keep their ends after their scripts: the other side's end of file waits for every holder."""
+    if launcher is not None:
+        adapter = replace(adapter, launcher=launcher)
+    with simple_queue(adapter) as resource, Crew(adapter, resource, linger=True) as crew:
+        assert crew.start([("w1", (Op(Action.EMPTY),), 0)]) is None
+        assert crew.wait_reports() is None
+        worker = crew.workers[0]
+        worker.channel.send((Message.PING,))
+        assert worker.channel.recv(timing.OPERATION_DEADLINE)[0] is Message.REPLY
+        assert crew.wait_exits(None, timing.OPERATION_DEADLINE) is None
+        assert not worker.enlisted.worker.alive()
+
+
+def test_workers_in_the_test_process_use_no_files(adapter):
+    """Threads share the crew's progress slots and record logs in memory: nothing is created in the workspace."""
+    threads = replace(adapter, launcher=Threads())
+    before = set(os.listdir(workspace()))
+    with simple_queue(adapter) as resource, Crew(threads, resource) as crew:
+        assert crew.start([("w1", (Op(Action.PUT, ("w1", 1), 8), Op(Action.GET)), 0)]) is None
+        assert crew.wait_reports() is None
+        assert set(os.listdir(workspace())) == before
+        got = [(r.status, r.value) for r in crew.records()]
+    assert got == [(Status.OK, None), (Status.OK, ("w1", 1))], got
 
 
 def test_threads_are_workers_of_the_threads_mode(adapter):

@@ -5,8 +5,9 @@ barrier, progress slots, the signals between workers, the records they
 report, their captured error output) belongs to the suite and uses only the
 operating system: Unix sockets, a shared-memory file and plain files, in a
 private directory of the test process (:func:`workspace`).  A worker
-receives no more than a path and a token as launcher arguments, so any
-launcher can start it (a forked, spawned or forkserver process, a loky
+receives only plain data as launcher arguments (where to connect, a token
+and, in a crew, its script and the paths of its progress slot and record
+log), so any launcher can start it (a forked, spawned or forkserver process, a loky
 process, a thread, an asyncio task, an executor), and a broken primitive of
 the implementation can never stall the harness itself.
 
@@ -214,29 +215,41 @@ def _created_here(path: Optional[str]) -> Any:
     return created if created is not None and created.pid == os.getpid() else None
 
 
+def _in_memory_name(kind: str) -> str:
+    """The name of a table of slots or a log kept in this process's memory only (no file has it)."""
+    return f"<{kind} in process {os.getpid()}: {os.urandom(6).hex()}>"
+
+
 class Slots:
     """One 64-bit word per worker in a shared-memory file: written with a plain store, read by the test process.
 
     The test process creates it (no ``path``); a worker opens it by its path.
+    Created ``in_memory`` it has no file: only workers running in the test
+    process (threads, tasks) can use it.
     """
 
     WORD = struct.Struct("q")
 
-    def __init__(self, count: int, path: Optional[str] = None):
+    def __init__(self, count: int, path: Optional[str] = None, in_memory: bool = False):
         self.count = count
         self.pid = os.getpid()
         creator = _created_here(path)
         if creator is not None:
-            self.path, self._map, self._owned = path, creator._map, False
+            self.path, self._map, self._owned, self._in_memory = path, creator._map, False, creator._in_memory
+            return
+        size = self.WORD.size * max(1, count)
+        self._owned, self._in_memory = True, in_memory
+        if in_memory:
+            self.path, self._map = _in_memory_name("slots"), mmap.mmap(-1, size)
+            _CREATED[self.path] = self
             return
         self.path = path or unique("slots")
         if path is None:
             with open(self.path, "wb") as handle:
-                handle.write(bytes(self.WORD.size * max(1, count)))
+                handle.write(bytes(size))
             _CREATED[self.path] = self
         with open(self.path, "r+b") as handle:
-            self._map = mmap.mmap(handle.fileno(), self.WORD.size * max(1, count))
-        self._owned = True
+            self._map = mmap.mmap(handle.fileno(), size)
 
     def __setitem__(self, index: int, value: int) -> None:
         self.WORD.pack_into(self._map, index * self.WORD.size, value)
@@ -253,10 +266,8 @@ class Slots:
             pass
         if remove:
             _CREATED.pop(self.path, None)
-            try:
-                os.unlink(self.path)
-            except OSError:
-                pass
+            if not self._in_memory:
+                _unlink(self.path)
 
 
 class Log:
@@ -266,16 +277,20 @@ class Log:
     path.  A worker process appends each message pickled to the file, whole
     with one ``write()``, so a worker that dies leaves at most a last message
     cut short, which :meth:`read` never returns.  A worker running in the
-    test process (a thread, a task) appends to the creator's list instead.
+    test process (a thread, a task) appends to the creator's list instead;
+    created ``in_memory``, the log has no file, for such workers only.
     """
 
-    def __init__(self, path: Optional[str] = None):
+    def __init__(self, path: Optional[str] = None, in_memory: bool = False):
         self.pid = os.getpid()
         self._buffer = bytearray()
         self._taken = 0
         creator = _created_here(path)
         if creator is not None:
             self.path, self._fd, self._entries = path, None, creator._entries
+        elif in_memory:
+            self.path, self._fd, self._entries = _in_memory_name("log"), None, []
+            _CREATED[self.path] = self
         elif path is None:
             self.path = unique("log")
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -297,7 +312,7 @@ class Log:
         """The whole messages appended since the last read."""
         messages = self._entries[self._taken :]
         self._taken += len(messages)
-        while True:
+        while self._fd is not None:
             chunk = os.read(self._fd, 1 << 16)
             if not chunk:
                 break
@@ -311,6 +326,8 @@ class Log:
         return messages
 
     def close(self, remove: bool = False) -> None:
+        if remove and self._entries is not None:  # the creator's, with a file or in memory only
+            _CREATED.pop(self.path, None)
         if self._fd is None:
             return
         try:
@@ -318,11 +335,7 @@ class Log:
         except OSError:
             pass
         if remove:
-            _CREATED.pop(self.path, None)
-            try:
-                os.unlink(self.path)
-            except OSError:
-                pass
+            _unlink(self.path)
 
 
 def tail(path: Optional[str], limit: int = 4000) -> str:
@@ -343,7 +356,11 @@ def tail(path: Optional[str], limit: int = 4000) -> str:
 def remove(paths: Iterable[Optional[str]]) -> None:
     for path in paths:
         if path:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            _unlink(path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

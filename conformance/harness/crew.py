@@ -1,13 +1,14 @@
 """A crew: workers that run operation scripts on a shared primitive at once, watched by the test process.
 
 :meth:`Crew.start` starts one worker per script with the adapter's launcher
-(:mod:`conformance.harness.launchers`), hands each the primitive, and sends
-it its script over the harness's own channel (:mod:`conformance.harness.control`).
-Each worker says it is ready and waits; once all are, the crew releases
-them together (the start barrier), so races happen within microseconds of
-each other.  A worker announces every operation before invoking it in a
-progress slot of its own, so the crew knows which operation each worker is
-in and since when.
+(:mod:`conformance.harness.launchers`), handing each the primitive and its
+:class:`~conformance.harness.worker.Order` (its script).  Each worker
+connects to the harness's own channel (:mod:`conformance.harness.control`),
+says it is ready and waits; once all are, the crew releases them together
+(the start barrier), so races happen within microseconds of each other.
+A worker announces every operation before invoking it in a progress slot
+of its own, so the crew knows which operation each worker is in and since
+when.
 
 The crew waits on the workers' channels (a signal between workers, the
 end of a script, or the end of a worker), with the earliest deadline of an
@@ -47,7 +48,7 @@ from conformance.harness.control import Listener, Log, Slots
 from conformance.harness.deadline import patience
 from conformance.harness.operations import WAITS_FOR_OTHERS, Action, Op, Record, Status, deadline_of, kind_of
 from conformance.harness.peer import Enlisted, reap_worker
-from conformance.harness.worker import CONNECT_DEADLINE, MAX_SCRIPT, SLOT, Message
+from conformance.harness.worker import CONNECT_DEADLINE, MAX_SCRIPT, SLOT, Message, Order
 
 
 class StallReason(enum.Enum):
@@ -180,13 +181,17 @@ class Crew:
     """Workers sharing ``resource``; always reaped by :meth:`reap` (use it as a context manager).
 
     ``close_in_child`` lists objects a forked worker must close (as
-    :class:`~conformance.harness.peer.Peer` does).
+    :class:`~conformance.harness.peer.Peer` does).  A worker ends once its
+    script is done, unless ``linger``: then it keeps the primitive until
+    :meth:`wait_exits` (or :meth:`reap`) tells it to exit, as the workers of
+    a pipe must (the other side's end of file waits for every holder).
     """
 
-    def __init__(self, adapter, resource, *, close_in_child: Sequence = ()):
+    def __init__(self, adapter, resource, *, close_in_child: Sequence = (), linger: bool = False):
         self._adapter = adapter
         self._resource = resource
         self._close_in_child = tuple(close_in_child)
+        self._linger = linger
         self._slots: Optional[Slots] = None
         self.workers: list[_Worker] = []
         self._signalled: set = set()
@@ -204,7 +209,9 @@ class Crew:
     @_resting
     def start(self, scripts: Sequence[tuple[str, tuple[Op, ...], int]]) -> Optional[Stall]:
         """Start one worker per ``(name, script, seed)`` and release them together; a Stall if one never starts."""
-        self._slots = Slots(len(scripts))
+        # Workers that share the test process (threads, tasks) need no files: they use the creator's objects.
+        in_memory = self._adapter.launcher.handoff.shared
+        self._slots = Slots(len(scripts), in_memory=in_memory)
         resources = self._resource if isinstance(self._resource, tuple) else (self._resource,)
         listener = Listener()
         try:
@@ -213,26 +220,24 @@ class Crew:
                     raise ValueError(f"a script has at most {MAX_SCRIPT} operations")
                 worker = _Worker(len(self.workers), name, tuple(script), seed)
                 self.workers.append(worker)
-                worker.log = Log()
+                worker.log = Log(in_memory=in_memory)
+                order = Order(
+                    worker.number,
+                    worker.script,
+                    seed,
+                    self._slots.path,
+                    len(scripts),
+                    worker.log.path,
+                    self._linger,
+                )
                 worker.enlisted = Enlisted(
-                    self._adapter, listener, resources, f"ipc-conformance worker {name}", self._close_in_child
+                    self._adapter, listener, resources, f"ipc-conformance worker {name}", self._close_in_child, order
                 )
             for worker in self.workers:
                 heartbeat.beat(f"starting crew worker {worker.name}", CONNECT_DEADLINE)
                 worker.channel = listener.accept(worker.enlisted.token, CONNECT_DEADLINE, worker.enlisted.worker.alive)
                 if worker.channel is None:
                     return self._never_started(worker)
-                worker.channel.send(
-                    (
-                        Message.SCRIPT,
-                        worker.number,
-                        worker.script,
-                        worker.seed,
-                        self._slots.path,
-                        len(scripts),
-                        worker.log.path,
-                    )
-                )
         finally:
             listener.close()
         for worker in self.workers:
@@ -391,7 +396,8 @@ class Crew:
 
     @_resting
     def wait_exits(self, help_step: Optional[Callable[[], None]], deadline: float) -> Optional[str]:
-        """Tell every worker to end and wait until all have; the names of those still running after ``deadline``.
+        """Wait until every worker has ended (telling lingering ones to); the names of those still running after
+        ``deadline``.
 
         A process worker's channel closes when the process exits, after the
         exit handlers that flush what it put; a thread's when it returns.
@@ -399,7 +405,7 @@ class Crew:
         ``help_step`` (a bounded get in the test process) is called between
         waits: a worker may be flushing into a full pipe.
         """
-        for worker in self.workers:
+        for worker in self.workers if self._linger else ():
             try:
                 worker.channel.send((Message.EXIT,))
             except OSError:

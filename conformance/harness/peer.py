@@ -27,7 +27,7 @@ from conformance.harness import heartbeat, timing
 from conformance.harness.control import Listener, remove, tail, unique
 from conformance.harness.deadline import Outcome, patience, short
 from conformance.harness.task_worker import main_async
-from conformance.harness.worker import CONNECT_DEADLINE, Message, main, taken
+from conformance.harness.worker import CONNECT_DEADLINE, Message, Order, main, taken
 
 
 class PeerError(Exception):
@@ -38,7 +38,13 @@ class Enlisted:
     """A worker started with the harness's control plane: its handle, token and captured output."""
 
     def __init__(
-        self, adapter, listener: Listener, resources: tuple[Any, ...], name: str, close_in_child: Iterable[Any] = ()
+        self,
+        adapter,
+        listener: Listener,
+        resources: tuple[Any, ...],
+        name: str,
+        close_in_child: Iterable[Any] = (),
+        order: Optional[Order] = None,
     ):
         launcher = adapter.launcher
         self.token = uuid.uuid4().hex
@@ -53,7 +59,7 @@ class Enlisted:
         # arguments (dask's, whose tasks run in threads of this process) gets the listener's address.
         endpoint = listener.endpoint(self.token, here=launcher.handoff.shared)
         self.worker = launcher.start(
-            target, (endpoint, self.token, launcher.handoff, sent, self.capture, len(closing)), name
+            target, (endpoint, self.token, launcher.handoff, sent, self.capture, len(closing), order), name
         )
 
     def ending(self) -> str:

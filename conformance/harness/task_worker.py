@@ -21,6 +21,7 @@ from conformance.harness.worker import (
     CONNECT_DEADLINE,
     SLOT,
     Message,
+    Order,
     Returned,
     _outcome,
     _received,
@@ -53,32 +54,44 @@ class _AsyncChannel:
 
 
 async def main_async(
-    address: socket.socket, token: str, handoff, sent: tuple[Any, ...], capture: Optional[str] = None, closing: int = 0
+    address: socket.socket,
+    token: str,
+    handoff,
+    sent: tuple[Any, ...],
+    capture: Optional[str] = None,
+    closing: int = 0,
+    order: Optional[Order] = None,
 ) -> None:
     """A worker that is an asyncio task: operations with a ``coro_<name>`` form are awaited.
 
     It runs in the test process, so ``address`` is its end of a connected pair (no token to announce).
     """
     resource = _received(handoff, sent, closing)
+    opened = (Slots(order.slots_count, order.slots_path), Log(order.log_path)) if order is not None else None
     reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(sock=address), CONNECT_DEADLINE)
     channel = _AsyncChannel(reader, writer)
     try:
-        while True:
-            try:
-                message = await channel.recv()
-            except (asyncio.IncompleteReadError, ConnectionError, OSError):
-                return
-            kind = message[0]
-            if kind is Message.EXIT:
-                return
-            if kind is Message.PING:
-                await channel.send((Message.REPLY, "ok", None, 0.0))
-            elif kind is Message.CALL:
-                await _call_async(channel, resource, *message[1:])
-            elif kind is Message.SCRIPT:
-                await _run_script_async(channel, resource, *message[1:])
+        if opened is not None:
+            await _run_script_async(channel, resource, order, *opened)
+        if order is None or order.linger:
+            await _serve_async(channel, resource)
     finally:
         channel.close()
+
+
+async def _serve_async(channel: _AsyncChannel, resource: Any) -> None:
+    while True:
+        try:
+            message = await channel.recv()
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            return
+        kind = message[0]
+        if kind is Message.EXIT:
+            return
+        if kind is Message.PING:
+            await channel.send((Message.REPLY, "ok", None, 0.0))
+        elif kind is Message.CALL:
+            await _call_async(channel, resource, *message[1:])
 
 
 async def _call_async(channel: _AsyncChannel, resource: Any, name: str, args: tuple, kwargs: dict) -> None:
@@ -103,27 +116,16 @@ async def _call_async(channel: _AsyncChannel, resource: Any, name: str, args: tu
     await channel.send(replies[-1])
 
 
-async def _run_script_async(
-    channel: _AsyncChannel,
-    resource: Any,
-    number: int,
-    script,
-    seed: int,
-    slots_path: str,
-    slots_count: int,
-    log_path: str,
-) -> None:
-    slots = Slots(slots_count, slots_path)
-    log = Log(log_path)
-    rng = random.Random(seed)
+async def _run_script_async(channel: _AsyncChannel, resource: Any, order: Order, slots: Slots, log: Log) -> None:
+    rng = random.Random(order.seed)
     try:
         await channel.send((Message.READY,))
         if (await channel.recv(CONNECT_DEADLINE))[0] is not Message.GO:
             return
-        for index, op in enumerate(script):
+        for index, op in enumerate(order.script):
             await asyncio.sleep(max(0.0, noise(rng)))  # schedule noise (0 yields to the other tasks), see noise()
             t_inv = time.monotonic_ns()
-            slots[number] = t_inv // 1000 * SLOT + index + 1
+            slots[order.number] = t_inv // 1000 * SLOT + index + 1
             status, value = await _perform_async(channel, resource, op)
             log.append(Returned(index, status, value, t_inv, time.monotonic_ns()))
         await channel.send((Message.DONE,))

@@ -8,15 +8,18 @@ connects (:class:`~conformance.harness.control.Channel`) and then obeys:
 * ``CALL``: run one method of the primitive (or a harness helper such as
   ``recv_bytes_into`` into a fresh buffer) and reply with what it returned
   or raised and how long it took: the peer of the state machines.
-* ``SCRIPT``: announce itself ready, wait for ``GO`` (the start barrier,
-  released for all workers of a crew at once), run the script, announcing
-  each operation in its progress slot and appending what it returned to
-  its record log once it has (so a worker that hangs later has logged what
-  it did), then say it is done.  Signals between workers travel through
-  the test process.
 * ``PING``: answer at once (a worker serving commands is not stuck).
 * ``EXIT``, or the channel closing: return, so a process exits normally and
   runs the implementation's exit handlers (a stdlib Queue flushes).
+
+A worker of a crew is started with its :class:`Order` instead: it opens its
+progress slot and record log, connects, announces itself ready, waits for
+``GO`` (the start barrier, released for all workers of a crew at once), runs
+the script, announcing each operation in its progress slot and appending
+what it returned to its record log once it has (so a worker that hangs
+later has logged what it did), and says it is done.  Signals between
+workers travel through the test process.  Then it ends, or, if the order
+says to linger, keeps the primitive and serves until told to exit.
 
 A process worker first sends its error output, and the interpreter's
 fatal-error report, to a capture file the test process reads when the
@@ -53,7 +56,6 @@ class Message(str, enum.Enum):
     """The kinds of control messages."""
 
     CALL = "call"
-    SCRIPT = "script"
     PING = "ping"
     EXIT = "exit"
     READY = "ready"
@@ -178,6 +180,22 @@ def _received(handoff, sent: tuple[Any, ...], closing: int) -> Any:
     return kept[0] if len(kept) == 1 else tuple(kept)
 
 
+class Order(NamedTuple):
+    """What a worker of a crew is to do, given with its launch: no round trip to fetch it once it runs."""
+
+    #: Its progress slot in the crew's :class:`~conformance.harness.control.Slots`.
+    number: int
+    script: tuple[Op, ...]
+    #: Seeds its schedule noise (:func:`noise`).
+    seed: int
+    slots_path: str
+    slots_count: int
+    log_path: str
+    #: Keep the primitive and serve after the script, until told to exit: the end of file of a pipe waits for
+    #: every process holding the other end, so a pipe worker must not drop it when it is done.
+    linger: bool = False
+
+
 def main(
     address: Union[str, socket.socket],
     token: str,
@@ -185,14 +203,21 @@ def main(
     sent: tuple[Any, ...],
     capture: Optional[str] = None,
     closing: int = 0,
+    order: Optional[Order] = None,
 ) -> None:
-    """A worker of a thread or a process: connect, then serve (returning exits a process normally)."""
+    """A worker of a thread or a process: connect, then run its order or serve (returning exits a process
+    normally)."""
     if capture is not None:
         _quiet(capture)
         _die_with_parent()
     resource = _received(handoff, sent, closing)
+    # Opened before connecting: the test process releases the crew once every worker is connected and ready.
+    opened = (Slots(order.slots_count, order.slots_path), Log(order.log_path)) if order is not None else None
     channel = Channel.connect(address, token, CONNECT_DEADLINE)
-    _serve(channel, resource, local=capture is None)
+    if opened is not None:
+        _run_script(channel, resource, order, *opened)
+    if order is None or order.linger:
+        _serve(channel, resource, local=capture is None)
     if capture is None:
         channel.close()
     else:
@@ -214,8 +239,6 @@ def _serve(channel: Channel, resource: Any, local: bool) -> None:
             channel.send((Message.REPLY, "ok", None, 0.0))
         elif kind is Message.CALL:
             _call(channel, resource, local, *message[1:])
-        elif kind is Message.SCRIPT:
-            _run_script(channel, resource, *message[1:])
 
 
 def _call(channel: Channel, resource: Any, local: bool, name: str, args: tuple, kwargs: dict) -> None:
@@ -261,31 +284,20 @@ class Returned(NamedTuple):
     t_ret: int
 
 
-def _run_script(
-    channel: Channel,
-    resource: Any,
-    number: int,
-    script: tuple[Op, ...],
-    seed: int,
-    slots_path: str,
-    slots_count: int,
-    log_path: str,
-) -> None:
-    slots = Slots(slots_count, slots_path)
-    log = Log(log_path)
-    rng = random.Random(seed)
+def _run_script(channel: Channel, resource: Any, order: Order, slots: Slots, log: Log) -> None:
+    rng = random.Random(order.seed)
     try:
         channel.send((Message.READY,))
         if channel.recv(CONNECT_DEADLINE)[0] is not Message.GO:
             return
-        for index, op in enumerate(script):
+        for index, op in enumerate(order.script):
             pause = noise(rng)
             if pause < 0:
                 os.sched_yield() if hasattr(os, "sched_yield") else time.sleep(0)
             elif pause:
                 time.sleep(pause)  # schedule noise, see noise()
             t_inv = time.monotonic_ns()
-            slots[number] = t_inv // 1000 * SLOT + index + 1
+            slots[order.number] = t_inv // 1000 * SLOT + index + 1
             status, value = _perform(channel, resource, op)
             log.append(Returned(index, status, value, t_inv, time.monotonic_ns()))
         channel.send((Message.DONE,))

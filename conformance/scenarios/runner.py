@@ -254,7 +254,7 @@ def _execute_pipe(adapter, scenario: Scenario) -> Execution:
     ends = adapter.pipe(scenario.duplex)
     records: list[Record] = []
     stall: Optional[Stall] = None
-    crew = Crew(adapter, ends)
+    crew = Crew(adapter, ends, linger=True)
     try:
         with crew:
             stall = crew.start(list(zip(scenario.names, scenario.workers, scenario.seeds)))
