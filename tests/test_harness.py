@@ -36,9 +36,9 @@ from conformance.harness.control import workspace
 from conformance.harness.crew import Crew, Stall, StallReason
 from conformance.harness.deadline import CallKind, Outcome, eventually, patience
 from conformance.harness.handoff import INHERIT
-from conformance.harness.launchers import Processes, Tasks, Threads
+from conformance.harness.launchers import Processes, Tasks, Threads, Worker
 from conformance.harness.operations import Action, Op, Record, StandIn, Status, kind_of
-from conformance.harness.peer import Peer, reap
+from conformance.harness.peer import Peer, reap, reap_worker
 from conformance.harness.worker import Message
 from conformance.models.simple_queue import AnyLock, Item
 from conformance.primitives import Primitive, QueueCall
@@ -296,6 +296,37 @@ def test_workers_in_the_test_process_use_no_files(adapter):
         assert set(os.listdir(workspace())) == before
         got = [(r.status, r.value) for r in crew.records()]
     assert got == [(Status.OK, None), (Status.OK, ("w1", 1))], got
+
+
+class _Stuck(Worker):
+    """A worker that never ends, recording what the harness asks of it."""
+
+    def __init__(self, killable: bool):
+        super().__init__("stuck")
+        self.killable = killable
+        self.asked: list[str] = []
+
+    def alive(self) -> bool:
+        return True
+
+    def join(self, timeout: float) -> bool:
+        self.asked.append("join")
+        return False
+
+    def kill(self) -> None:
+        self.asked.append("kill")
+
+    @property
+    def exitcode(self):
+        return None
+
+
+@pytest.mark.parametrize(("killable", "asked"), [(True, ["join", "kill", "join"]), (False, ["join"])])
+def test_a_stuck_worker_is_killed_if_it_can_be_and_otherwise_left_behind_after_one_grace(monkeypatch, killable, asked):
+    monkeypatch.setattr(timing, "JOIN_GRACE", 0.0)
+    stuck = _Stuck(killable)
+    reap_worker(stuck)
+    assert stuck.asked == asked
 
 
 def test_threads_are_workers_of_the_threads_mode(adapter):

@@ -48,6 +48,9 @@ class Worker:
         """Wait up to ``timeout`` seconds for the worker to end; whether it has."""
         raise NotImplementedError
 
+    #: Whether :meth:`kill` can end the worker: a thread cannot be ended from outside.
+    killable = True
+
     def kill(self) -> None:
         """End the worker now if its kind can be ended from outside; otherwise do nothing."""
 
@@ -212,6 +215,8 @@ class Processes(Launcher):
 
 
 class _ThreadWorker(Worker):
+    killable = False
+
     def __init__(self, name: str, target: Callable[..., Any], args: tuple[Any, ...]):
         super().__init__(name)
         self._code: Optional[int] = None

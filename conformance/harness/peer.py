@@ -111,8 +111,8 @@ def excerpt(path) -> str:
 
 
 def reap_worker(worker) -> None:
-    """Wait for ``worker`` to end; kill it if it does not in time (a thread cannot be: it is left behind)."""
-    if not worker.join(timing.JOIN_GRACE):
+    """Wait for ``worker`` to end; kill it if it does not in time (a thread cannot be killed: it is left behind)."""
+    if not worker.join(timing.JOIN_GRACE) and worker.killable:
         worker.kill()
         worker.join(timing.JOIN_GRACE)
     worker.release()
