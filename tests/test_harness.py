@@ -254,10 +254,15 @@ def test_signals_between_workers_go_through_the_test_process(adapter, launcher):
     assert 0.1 - timing.TIMEOUT_EARLY <= (never.t_ret - never.t_inv) / 1e9 <= 0.1 + timing.TIMEOUT_LATE
 
 
-@pytest.mark.parametrize(
-    "launcher",
-    [pytest.param(None, id="processes"), pytest.param(Threads(), id="threads"), pytest.param(Tasks(), id="tasks")],
-)
+#: A launcher of each mode (None: the adapter's own, processes).
+EVERY_MODE = [
+    pytest.param(None, id="processes"),
+    pytest.param(Threads(), id="threads"),
+    pytest.param(Tasks(), id="tasks"),
+]
+
+
+@pytest.mark.parametrize("launcher", EVERY_MODE)
 def test_a_worker_ends_once_its_script_is_done(adapter, launcher):
     """Nobody has to tell it: it returns (a process exits, flushing what it put) while the others go on."""
     if launcher is not None:
@@ -268,10 +273,7 @@ def test_a_worker_ends_once_its_script_is_done(adapter, launcher):
         assert crew.workers[0].enlisted.worker.join(timing.OPERATION_DEADLINE), "the worker did not end by itself"
 
 
-@pytest.mark.parametrize(
-    "launcher",
-    [pytest.param(None, id="processes"), pytest.param(Threads(), id="threads"), pytest.param(Tasks(), id="tasks")],
-)
+@pytest.mark.parametrize("launcher", EVERY_MODE)
 def test_a_lingering_worker_keeps_serving_until_told_to_exit(adapter, launcher):
     """A pipe's workers keep their ends after their scripts: the other side's end of file waits for every holder."""
     if launcher is not None:
