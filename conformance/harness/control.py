@@ -7,9 +7,9 @@ operating system: Unix sockets, a shared-memory file and plain files, in a
 private directory of the test process (:func:`workspace`).  A worker
 receives only plain data as launcher arguments (where to connect, a token
 and, in a crew, its script and the paths of its progress slot and record
-log), so any launcher can start it (a forked, spawned or forkserver process, a loky
-process, a thread, an asyncio task, an executor), and a broken primitive of
-the implementation can never stall the harness itself.
+log), so any launcher can start it (a forked, spawned or forkserver
+process, a loky process, a thread, an asyncio task, an executor), and a
+broken primitive of the implementation can never stall the harness itself.
 
 * :class:`Listener`: a socket a group of workers connects back to, each
   announcing its token; :meth:`Listener.accept` hands the test process one
@@ -235,7 +235,7 @@ class Slots:
         self.pid = os.getpid()
         creator = _created_here(path)
         if creator is not None:
-            self.path, self._map, self._owned, self._in_memory = path, creator._map, False, creator._in_memory
+            self.path, self._map, self._owned = path, creator._map, False
             return
         size = self.WORD.size * max(1, count)
         self._owned, self._in_memory = True, in_memory

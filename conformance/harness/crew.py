@@ -405,11 +405,12 @@ class Crew:
         ``help_step`` (a bounded get in the test process) is called between
         waits: a worker may be flushing into a full pipe.
         """
-        for worker in self.workers if self._linger else ():
-            try:
-                worker.channel.send((Message.EXIT,))
-            except OSError:
-                worker.ended = True
+        if self._linger:
+            for worker in self.workers:
+                try:
+                    worker.channel.send((Message.EXIT,))
+                except OSError:
+                    worker.ended = True
         start = time.monotonic()
         while True:
             for worker in self.workers:

@@ -67,7 +67,7 @@ async def main_async(
     It runs in the test process, so ``address`` is its end of a connected pair (no token to announce).
     """
     resource = _received(handoff, sent, closing)
-    opened = (Slots(order.slots_count, order.slots_path), Log(order.log_path)) if order is not None else None
+    opened = order.open() if order is not None else None
     reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(sock=address), CONNECT_DEADLINE)
     channel = _AsyncChannel(reader, writer)
     try:

@@ -195,6 +195,11 @@ class Order(NamedTuple):
     #: every process holding the other end, so a pipe worker must not drop it when it is done.
     linger: bool = False
 
+    def open(self) -> tuple[Slots, Log]:
+        """The worker's progress slots and record log, opened before it connects: the test process releases the
+        crew once every worker is connected and ready."""
+        return Slots(self.slots_count, self.slots_path), Log(self.log_path)
+
 
 def main(
     address: Union[str, socket.socket],
@@ -211,8 +216,7 @@ def main(
         _quiet(capture)
         _die_with_parent()
     resource = _received(handoff, sent, closing)
-    # Opened before connecting: the test process releases the crew once every worker is connected and ready.
-    opened = (Slots(order.slots_count, order.slots_path), Log(order.log_path)) if order is not None else None
+    opened = order.open() if order is not None else None
     channel = Channel.connect(address, token, CONNECT_DEADLINE)
     if opened is not None:
         _run_script(channel, resource, order, *opened)
